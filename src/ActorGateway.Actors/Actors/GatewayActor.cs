@@ -1,0 +1,213 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using ActorGateway.Actors.Configuration;
+using ActorGateway.Actors.Protocol;
+using ActorGateway.Domain;
+using ActorGateway.Domain.Failures;
+using ActorGateway.Domain.Messages;
+using static ActorGateway.Domain.Events.GatewayEvents;
+
+namespace ActorGateway.Actors.Actors;
+
+/// <summary>
+/// <c>gateway</c>: the supervisor. Creates one <c>msg-{id}</c> actor per message, bounds how many
+/// are in flight (holding submissions back, then answering GW-BUSY), and keeps a durable
+/// registry of admitted-but-unfinished messages (persistence id <c>gateway</c>) so that every
+/// start resumes exactly those. Failures of one message never reach it: message actors
+/// supervise their own stages, and a message actor that dies unexpectedly is resumed with back-off.
+/// </summary>
+public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
+{
+    public const string Name = "gateway";
+
+    private readonly GatewaySettings _settings;
+    private readonly Func<MessageId, Props> _messageProps;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Guid _incarnation = Guid.NewGuid();
+
+    private readonly HashSet<MessageId> _registered = [];
+    private readonly Dictionary<MessageId, IActorRef> _running = [];
+    private readonly Dictionary<IActorRef, MessageId> _idByActor = [];
+    private readonly HashSet<MessageId> _finishing = [];
+    private readonly Queue<(GatewayProtocol.SubmitMessage Submission, IActorRef ReplyTo)> _waiting = new();
+    private readonly Queue<MessageId> _toResume = new();
+    private readonly Dictionary<MessageId, int> _unexpectedStops = [];
+    private bool _recovered;
+
+    public GatewayActor(GatewaySettings settings, Func<MessageId, Props> messageProps)
+    {
+        _settings = settings;
+        _messageProps = messageProps;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is InFlightSnapshot s) _registered.UnionWith(s.MessageIds);
+        });
+        Recover<MessageAdmitted>(e => _registered.Add(e.MessageId));
+        Recover<MessageReleased>(e => _registered.Remove(e.MessageId));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<GatewayProtocol.SubmitMessage>(HandleSubmit);
+        Command<MessageProtocol.MessageFinished>(HandleFinished);
+        Command<Terminated>(HandleTerminated);
+        Command<ResumeLater>(r =>
+        {
+            if (!_registered.Contains(r.MessageId) || _running.ContainsKey(r.MessageId)) return;
+            _toResume.Enqueue(r.MessageId);
+            StartResumes();
+        });
+        Command<GatewayProtocol.GetStatus>(_ =>
+            Sender.Tell(new GatewayProtocol.GatewayStatus(_registered.Count, _running.Count, _waiting.Count, _recovered, _incarnation)));
+        Command<SaveSnapshotSuccess>(s =>
+        {
+            // The snapshot holds the whole registry: older events and snapshots are no longer needed.
+            DeleteMessages(s.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(f => _log.Warning("gateway registry snapshot failed: {Error}", f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("gateway registry journal trim failed: {Error}", f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public override string PersistenceId => Name;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps) =>
+        Akka.Actor.Props.Create<GatewayActor>(settings, messageProps);
+
+    /// <summary>A message actor's own code failed (its stages are supervised by it, not here): stop it and resume it with back-off.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
+    {
+        _log.Error(ex, "{Code} a message actor failed with {ErrorType}: {Error}", ReasonCodes.MessageActorFailed, ex.GetType().Name, ex.Message);
+        return Directive.Stop;
+    });
+
+    private void OnRecovered()
+    {
+        _recovered = true;
+        if (_registered.Count > 0)
+        {
+            _log.Info("{Code} Resuming {Count} message(s) accepted but not finished", ReasonCodes.Resumed, _registered.Count);
+            foreach (var id in _registered) _toResume.Enqueue(id);
+            StartResumes();
+        }
+    }
+
+    private void HandleSubmit(GatewayProtocol.SubmitMessage submission)
+    {
+        var id = submission.MessageId;
+        if (_registered.Contains(id))
+        {
+            if (_running.TryGetValue(id, out var child)) child.Tell(new MessageProtocol.AcceptMessage(submission, Sender));
+            else Sender.Tell(new GatewayProtocol.SubmitRejected(id, ReasonCodes.Busy, "this message id is being resumed; try again"));
+            return;
+        }
+        if (HasAdmissionCapacity)
+        {
+            Admit(submission, Sender);
+        }
+        else if (_waiting.Count < _settings.MaxWaitingSubmissions)
+        {
+            _waiting.Enqueue((submission, Sender));
+        }
+        else
+        {
+            Sender.Tell(new GatewayProtocol.SubmitRejected(id, ReasonCodes.Busy,
+                $"{_registered.Count} messages in flight and {_waiting.Count} waiting; try again later"));
+        }
+    }
+
+    private bool HasAdmissionCapacity => _registered.Count < _settings.MaxInFlight;
+
+    private void Admit(GatewayProtocol.SubmitMessage submission, IActorRef replyTo)
+    {
+        var id = submission.MessageId;
+        _registered.Add(id); // counts against the bound at once, before the write completes
+        PersistAsync(new MessageAdmitted(id), _ =>
+        {
+            Spawn(id).Tell(new MessageProtocol.AcceptMessage(submission, replyTo));
+            MaybeSnapshot();
+        });
+    }
+
+    private IActorRef Spawn(MessageId id)
+    {
+        var child = Context.ActorOf(_messageProps(id), id.PersistenceId);
+        Context.Watch(child);
+        _running[id] = child;
+        _idByActor[child] = id;
+        return child;
+    }
+
+    private void StartResumes()
+    {
+        while (_toResume.Count > 0 && _running.Count < _settings.MaxInFlight)
+        {
+            var id = _toResume.Dequeue();
+            if (!_registered.Contains(id) || _running.ContainsKey(id)) continue;
+            Spawn(id).Tell(new MessageProtocol.ResumeMessage(id));
+        }
+    }
+
+    private void HandleFinished(MessageProtocol.MessageFinished finished)
+    {
+        var id = finished.MessageId;
+        if (!_finishing.Add(id)) return;
+        PersistAsync(new MessageReleased(id, finished.Outcome), _ =>
+        {
+            _registered.Remove(id);
+            _finishing.Remove(id);
+            _unexpectedStops.Remove(id);
+            Context.System.EventStream.Publish(new GatewayProtocol.MessageOutcome(id, finished.Outcome, finished.Reason));
+            AdmitWaiting();
+            MaybeSnapshot();
+        });
+    }
+
+    private void HandleTerminated(Terminated terminated)
+    {
+        if (!_idByActor.Remove(terminated.ActorRef, out var id)) return;
+        _running.Remove(id);
+        if (!_finishing.Contains(id) && _registered.Contains(id))
+        {
+            // Stopped without finishing: a journal write failed, or its own code threw. Not the message's fault by itself.
+            var stops = _unexpectedStops[id] = _unexpectedStops.GetValueOrDefault(id) + 1;
+            if (stops > _settings.MaxUnknownRestarts + 2)
+            {
+                _log.Error("{Code} {MessageId} stopped unexpectedly {Stops} times; it stays registered and is resumed at the next start",
+                    ReasonCodes.MessageStuck, id, stops);
+            }
+            else
+            {
+                var delay = SupervisionPolicy.Backoff(stops, _settings.ResumeBackoffMin, _settings.ResumeBackoffMax, Random.Shared.NextDouble());
+                _log.Warning("{Code} {MessageId} stopped without finishing; resuming in {Delay}", ReasonCodes.MessageActorFailed, id, delay);
+                Timers.StartSingleTimer("resume-" + id.Value, new ResumeLater(id), delay);
+            }
+        }
+        StartResumes();
+    }
+
+    private void AdmitWaiting()
+    {
+        while (_waiting.Count > 0 && HasAdmissionCapacity)
+        {
+            var (submission, replyTo) = _waiting.Dequeue();
+            if (_registered.Contains(submission.MessageId)) continue;
+            Admit(submission, replyTo);
+        }
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (LastSequenceNr > 0 && LastSequenceNr % _settings.RegistrySnapshotEvery == 0)
+        {
+            SaveSnapshot(new InFlightSnapshot(_registered.ToList()));
+        }
+    }
+
+    private sealed record ResumeLater(MessageId MessageId);
+}

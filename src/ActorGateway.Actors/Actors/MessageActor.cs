@@ -1,0 +1,249 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using ActorGateway.Actors.Configuration;
+using ActorGateway.Actors.Protocol;
+using ActorGateway.Actors.Storage;
+using ActorGateway.Domain;
+using ActorGateway.Domain.DeadLetters;
+using ActorGateway.Domain.Events;
+using ActorGateway.Domain.Failures;
+using ActorGateway.Domain.Messages;
+using static ActorGateway.Domain.Events.MessageEvents;
+
+namespace ActorGateway.Actors.Actors;
+
+/// <summary>
+/// <c>msg-{id}</c>: one persistent actor per message (persistence id <c>msg-{id}</c>), created by
+/// the <c>gateway</c>. A state machine, accepted → mapped → delivered, or dead-lettered. It runs
+/// each stage in a child (<c>mapper</c>, then <c>transport</c>) and supervises it through
+/// <see cref="SupervisionPolicy"/>: a permanent failure quarantines the message at once and the
+/// failed stage is never run again for it, not even after a process restart, because the journal
+/// says so. Reports its end to the gateway with <see cref="MessageProtocol.MessageFinished"/>.
+/// </summary>
+public sealed class MessageActor : ReceivePersistentActor, IWithTimers
+{
+    private readonly MessageId _id;
+    private readonly GatewaySettings _settings;
+    private readonly MessageChildFactories _children;
+    private readonly IActorRef _deadLetterQueue;
+    private readonly ContentStore _content;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private MessageState _state = MessageState.Empty;
+    private IActorRef? _stageChild;
+    private Stage? _runningStage;
+    private int _unknownRestarts;
+    private int _transientRetries;
+    private int _deliveryAttempts;
+
+    public MessageActor(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content)
+    {
+        _id = id;
+        _settings = settings;
+        _children = children;
+        _deadLetterQueue = deadLetterQueue;
+        _content = content;
+
+        Recover<IMessageEvent>(e => _state = _state.Apply(e));
+
+        Command<MessageProtocol.AcceptMessage>(HandleAccept);
+        Command<MessageProtocol.ResumeMessage>(_ => Continue());
+        Command<StageProtocol.MappingSucceeded>(HandleMapped);
+        Command<StageProtocol.DeliverySucceeded>(HandleDelivered);
+        Command<RunStage>(cmd => RunStageNow(cmd.Stage));
+        Command<StageFailed>(HandleStageFailed);
+        Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ => Finish(Outcomes.DeadLettered, _state.DeadLetter?.Reason));
+        Command<ConfirmDeadLetter>(_ => SendDeadLetterRecord());
+    }
+
+    public override string PersistenceId => _id.PersistenceId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content) =>
+        Akka.Actor.Props.Create<MessageActor>(id, settings, children, deadLetterQueue, content);
+
+    /// <summary>Classifies a stage child's failure and acts on <see cref="SupervisionPolicy"/>. One stage runs at a time, so the failed child is the running stage's.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decide);
+
+    private Directive Decide(Exception exception)
+    {
+        var stage = _runningStage ?? Stage.Mapping;
+        var kind = FailureClassifier.Classify(exception);
+        switch (SupervisionPolicy.Decide(kind, _unknownRestarts, _settings.MaxUnknownRestarts))
+        {
+            case StageAction.RestartNow:
+                _unknownRestarts++;
+                _log.Warning("{Code} {Stage} of {MessageId} failed with {ErrorType}: {Error}; restart {Restart} of {MaxRestarts}",
+                    new object[] { ReasonCodes.StageRestarted, stage, _id, exception.GetType().Name, exception.Message, _unknownRestarts, _settings.MaxUnknownRestarts });
+                Self.Tell(new RunStage(stage));
+                return Directive.Restart;
+
+            case StageAction.RetryLater:
+                _transientRetries++;
+                var delay = SupervisionPolicy.Backoff(_transientRetries, _settings.TransientRetryMin, _settings.TransientRetryMax, Random.Shared.NextDouble());
+                _log.Warning("{Code} {Stage} of {MessageId} hit a transient failure ({ErrorType}: {Error}); retry {Retry} in {Delay}",
+                    new object[] { ReasonCodes.TransientRetry, stage, _id, exception.GetType().Name, exception.Message, _transientRetries, delay });
+                Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
+                return Directive.Restart;
+
+            default:
+                Self.Tell(new StageFailed(stage, exception, _unknownRestarts + 1));
+                return Directive.Stop;
+        }
+    }
+
+    private void HandleAccept(MessageProtocol.AcceptMessage cmd)
+    {
+        if (_state.Status != MessageStatus.New)
+        {
+            // A duplicate submission of an id we already own: acceptance is already durable.
+            cmd.ReplyTo.Tell(new GatewayProtocol.SubmitAccepted(_id));
+            Continue();
+            return;
+        }
+        var s = cmd.Submission;
+        Persist(new MessageAccepted(_id, s.Source, s.SizeBytes, s.Envelope, DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            cmd.ReplyTo.Tell(new GatewayProtocol.SubmitAccepted(_id));
+            Continue();
+        });
+    }
+
+    /// <summary>Does whatever the journal says comes next.</summary>
+    private void Continue()
+    {
+        switch (_state.Status)
+        {
+            case MessageStatus.New:
+                // Admitted but never accepted: the ingress got no acknowledgement and still holds the message.
+                _log.Info("{Code} {MessageId} was admitted but never accepted; releasing it", ReasonCodes.Abandoned, _id);
+                _content.Delete(_id);
+                Finish(Outcomes.Abandoned, ReasonCodes.Abandoned);
+                break;
+            case MessageStatus.Accepted:
+            case MessageStatus.Mapped:
+                if (_runningStage is null) RunStageNow(_state.NextStage!.Value);
+                break;
+            case MessageStatus.Delivered:
+                if (_settings.DeleteContentAfterDelivery) _content.Delete(_id);
+                Finish(Outcomes.Delivered, null);
+                break;
+            case MessageStatus.DeadLettered:
+                SendDeadLetterRecord();
+                break;
+        }
+    }
+
+    private void RunStageNow(Stage stage)
+    {
+        if (_state.NextStage != stage) return; // stale retry: the stage already completed or the message is quarantined
+        _runningStage = stage;
+        switch (stage)
+        {
+            case Stage.Mapping:
+                _stageChild ??= _children.Mapper(Context, _id);
+                _stageChild.Tell(new StageProtocol.MapRecipients(_id, _state.Accepted!.Envelope));
+                break;
+            case Stage.Delivery:
+                _stageChild ??= _children.Transport(Context, _id);
+                _deliveryAttempts++;
+                _stageChild.Tell(new StageProtocol.Deliver(_id, _state.Mapping!.Sender, _state.Mapping.Recipients));
+                break;
+        }
+    }
+
+    private void HandleMapped(StageProtocol.MappingSucceeded result)
+    {
+        if (_state.Status != MessageStatus.Accepted) return;
+        Persist(new RecipientsMapped(_id, result.Sender, result.Recipients, DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            EndStage();
+            RunStageNow(Stage.Delivery);
+        });
+    }
+
+    private void HandleDelivered(StageProtocol.DeliverySucceeded result)
+    {
+        if (_state.Status != MessageStatus.Mapped) return;
+        Persist(new MessageDelivered(_id, result.Transport, result.Receipt.Location, result.Receipt.AlreadyPresent, _deliveryAttempts, DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            EndStage();
+            _log.Info("{Code} Delivered {MessageId} via {Transport} to {Location} (already present: {AlreadyPresent})",
+                e.AlreadyPresent ? ReasonCodes.DeliveredAlreadyPresent : ReasonCodes.Delivered, _id, e.Transport, e.Location, e.AlreadyPresent);
+            Continue();
+        });
+    }
+
+    private void HandleStageFailed(StageFailed failed)
+    {
+        if (_state.IsFinished) return;
+        _stageChild = null; // stopped by the Stop directive
+        _runningStage = null;
+        var ex = failed.Exception;
+        var evt = new MessageDeadLettered(
+            _id,
+            FailureClassifier.ReasonCode(ex),
+            failed.Stage,
+            (ex as PermanentMessageException)?.Address,
+            ex.GetType().FullName ?? ex.GetType().Name,
+            ex.Message,
+            TrimStackTrace(ex.StackTrace),
+            failed.Attempts,
+            DateTimeOffset.UtcNow);
+        Persist(evt, e =>
+        {
+            _state = _state.Apply(e);
+            _log.Error("{Code} Dead-lettered {MessageId} at {Stage}, reason {Reason}, recipient {Recipient}, after {Attempts} attempt(s): {Error}",
+                new object?[] { ReasonCodes.DeadLettered, _id, e.Stage, e.Reason, e.Recipient, e.Attempts, e.ErrorMessage });
+            SendDeadLetterRecord();
+        });
+    }
+
+    private void SendDeadLetterRecord()
+    {
+        var dead = _state.DeadLetter!;
+        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(DeadLetterEntry.From(dead, _state.Accepted?.Source)));
+        // At-least-once: until the queue confirms, keep asking (the queue is idempotent per id).
+        Timers.StartSingleTimer("confirm-dead-letter", ConfirmDeadLetter.Instance, _settings.DeadLetterConfirmInterval);
+    }
+
+    private void EndStage()
+    {
+        if (_stageChild is not null) Context.Stop(_stageChild);
+        _stageChild = null;
+        _runningStage = null;
+        _unknownRestarts = 0;
+        _transientRetries = 0;
+    }
+
+    private void Finish(string outcome, string? reason)
+    {
+        Timers.CancelAll();
+        Context.Parent.Tell(new MessageProtocol.MessageFinished(_id, outcome, reason));
+        Context.Stop(Self);
+    }
+
+    private static string? TrimStackTrace(string? stackTrace)
+    {
+        if (stackTrace is null) return null;
+        var lines = stackTrace.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(8).Select(l => l.TrimEnd());
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>Self-message: run (or re-run) a stage now.</summary>
+    private sealed record RunStage(Stage Stage);
+
+    /// <summary>Self-message from the supervisor decider: quarantine the message.</summary>
+    private sealed record StageFailed(Stage Stage, Exception Exception, int Attempts);
+
+    /// <summary>Timer: re-send the dead-letter record until confirmed.</summary>
+    private sealed record ConfirmDeadLetter
+    {
+        public static readonly ConfirmDeadLetter Instance = new();
+    }
+}

@@ -1,0 +1,73 @@
+using Akka.Configuration;
+
+namespace ActorGateway.Actors.Configuration;
+
+/// <summary>The <c>actor-gateway</c> HOCON section, typed. See hocon/gateway.conf for each setting's meaning.</summary>
+public sealed record GatewaySettings(
+    string DataDir,
+    int MaxInFlight,
+    int MaxWaitingSubmissions,
+    long MaxMessageBytes,
+    TimeSpan SubmitTimeout,
+    int MaxUnknownRestarts,
+    TimeSpan TransientRetryMin,
+    TimeSpan TransientRetryMax,
+    TimeSpan DeadLetterConfirmInterval,
+    TimeSpan ResumeBackoffMin,
+    TimeSpan ResumeBackoffMax,
+    int RegistrySnapshotEvery,
+    int DeadLetterSnapshotEvery,
+    string PickupDir,
+    string BadmailDir,
+    TimeSpan PickupPollInterval,
+    int PickupConcurrency,
+    string SpoolDir,
+    string ContentDir,
+    bool DeleteContentAfterDelivery)
+{
+    public static GatewaySettings From(Config root)
+    {
+        var c = root.GetConfig("actor-gateway") ?? throw new ConfigurationException("the actor-gateway section is missing");
+        var dataDir = Path.GetFullPath(c.GetString("data-dir"));
+        string Under(string key) => Path.GetFullPath(Path.Combine(dataDir, c.GetString(key)));
+        var settings = new GatewaySettings(
+            DataDir: dataDir,
+            MaxInFlight: c.GetInt("max-in-flight"),
+            MaxWaitingSubmissions: c.GetInt("max-waiting-submissions"),
+            MaxMessageBytes: c.GetByteSize("max-message-size") ?? 25 * 1024 * 1024,
+            SubmitTimeout: c.GetTimeSpan("submit-timeout"),
+            MaxUnknownRestarts: c.GetInt("supervision.max-unknown-restarts"),
+            TransientRetryMin: c.GetTimeSpan("supervision.transient-retry-min"),
+            TransientRetryMax: c.GetTimeSpan("supervision.transient-retry-max"),
+            DeadLetterConfirmInterval: c.GetTimeSpan("supervision.dead-letter-confirm-interval"),
+            ResumeBackoffMin: c.GetTimeSpan("supervision.resume-backoff-min"),
+            ResumeBackoffMax: c.GetTimeSpan("supervision.resume-backoff-max"),
+            RegistrySnapshotEvery: c.GetInt("registry.snapshot-every"),
+            DeadLetterSnapshotEvery: c.GetInt("dead-letter-queue.snapshot-every"),
+            PickupDir: Under("pickup.dir"),
+            BadmailDir: Under("pickup.badmail-dir"),
+            PickupPollInterval: c.GetTimeSpan("pickup.poll-interval"),
+            PickupConcurrency: c.GetInt("pickup.concurrency"),
+            SpoolDir: Under("spool.dir"),
+            ContentDir: Under("content.dir"),
+            DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"));
+        settings.Validate();
+        return settings;
+    }
+
+    private void Validate()
+    {
+        static void Require(bool ok, string what)
+        {
+            if (!ok) throw new ConfigurationException($"actor-gateway.{what}");
+        }
+        Require(MaxInFlight > 0, "max-in-flight must be at least 1");
+        Require(MaxWaitingSubmissions >= 0, "max-waiting-submissions must not be negative");
+        Require(MaxMessageBytes > 0, "max-message-size must be positive");
+        Require(MaxUnknownRestarts >= 0, "supervision.max-unknown-restarts must not be negative");
+        Require(TransientRetryMin > TimeSpan.Zero && TransientRetryMax >= TransientRetryMin, "supervision.transient-retry-min/max must be positive and min <= max");
+        Require(ResumeBackoffMin > TimeSpan.Zero && ResumeBackoffMax >= ResumeBackoffMin, "supervision.resume-backoff-min/max must be positive and min <= max");
+        Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0, "snapshot-every values must be positive");
+        Require(PickupConcurrency > 0, "pickup.concurrency must be at least 1");
+    }
+}

@@ -1,0 +1,78 @@
+using Akka.Actor;
+using ActorGateway.Actors.Configuration;
+using ActorGateway.Actors.Protocol;
+using ActorGateway.Actors.Storage;
+using ActorGateway.Domain;
+using ActorGateway.Domain.Messages;
+
+namespace ActorGateway.Actors;
+
+/// <summary>The verdict an ingress gets for one submitted message.</summary>
+public abstract record SubmitResult
+{
+    /// <summary>Durably in the journal: the ingress may now acknowledge its sender.</summary>
+    public sealed record Accepted(MessageId MessageId) : SubmitResult;
+
+    /// <summary>Refused for good (bad input). The source should go to badmail with this code.</summary>
+    public sealed record Rejected(string Code, string Reason) : SubmitResult;
+
+    /// <summary>Not taken now (busy, shutting down, the journal is unavailable). Keep the message and try later.</summary>
+    public sealed record Deferred(string Code, string Reason) : SubmitResult;
+}
+
+/// <summary>
+/// What every ingress (pickup directory, CLI, later SMTP) calls. Parses the message, writes its
+/// bytes durably to the content store, and asks the gateway to accept it. Returns
+/// <see cref="SubmitResult.Accepted"/> only after the message is in the journal. Applies the
+/// gateway's backpressure: while it says GW-BUSY, this waits and tries again until the submit timeout.
+/// </summary>
+public sealed class GatewayIngress(IActorRef gateway, ContentStore content, GatewaySettings settings)
+{
+    public async Task<SubmitResult> SubmitAsync(ReadOnlyMemory<byte> message, string source, IReadOnlyList<string>? envelopeRecipients = null, CancellationToken ct = default)
+    {
+        var intake = MessageIntake.Parse(message, settings.MaxMessageBytes, envelopeRecipients);
+        if (intake is IntakeResult.Rejected rejected) return new SubmitResult.Rejected(rejected.Code, rejected.Reason);
+        var envelope = ((IntakeResult.Accepted)intake).Envelope;
+
+        var id = MessageId.New();
+        try
+        {
+            await content.WriteAsync(id, message, ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new SubmitResult.Deferred(ReasonCodes.IntakeUnreadable, $"content store write failed: {ex.Message}");
+        }
+
+        var submission = new GatewayProtocol.SubmitMessage(id, source, message.Length, envelope);
+        var deadline = DateTime.UtcNow + settings.SubmitTimeout;
+        var pause = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero) break;
+            object reply;
+            try
+            {
+                reply = await gateway.Ask(submission, remaining, ct);
+            }
+            catch (AskTimeoutException)
+            {
+                break;
+            }
+            switch (reply)
+            {
+                case GatewayProtocol.SubmitAccepted:
+                    return new SubmitResult.Accepted(id);
+                case GatewayProtocol.SubmitRejected r when r.Code == ReasonCodes.Busy:
+                    await Task.Delay(pause, ct);
+                    pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+                    continue;
+                case GatewayProtocol.SubmitRejected r:
+                    return new SubmitResult.Deferred(r.Code, r.Reason);
+            }
+        }
+        // The content stays: the gateway may still accept it; an orphan is harmless and cleaned as abandoned.
+        return new SubmitResult.Deferred(ReasonCodes.Busy, $"not accepted within {settings.SubmitTimeout.TotalSeconds:0}s");
+    }
+}

@@ -1,0 +1,89 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Pattern;
+using ActorGateway.Actors.Actors;
+using ActorGateway.Actors.Configuration;
+using ActorGateway.Actors.Storage;
+using ActorGateway.Actors.Transport;
+using ActorGateway.Domain.Mapping;
+
+namespace ActorGateway.Actors;
+
+/// <summary>Replaceable parts of a node, for tests and later transports.</summary>
+/// <param name="Transport">Delivers mapped messages; defaults to the spool transport.</param>
+/// <param name="Children">Creates each message's stage children; defaults to the real mapper and transport.</param>
+public sealed record GatewayNodeOptions(IMessageTransport? Transport = null, Func<GatewayNodeParts, MessageChildFactories>? Children = null);
+
+/// <summary>The shared, stateless parts a node is built from.</summary>
+public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource Routes, ContentStore Content, IMessageTransport Transport);
+
+/// <summary>
+/// Builds one node's actor tree in an <see cref="ActorSystem"/>: <c>/user/dead-letter-queue</c> and
+/// <c>/user/gateway</c> (each behind a back-off supervisor, since a failed journal write stops a
+/// persistent actor unconditionally), plus the ingress in front of them. The one wiring path for
+/// the host, the CLI and the tests.
+/// </summary>
+public sealed class GatewayNode
+{
+    private GatewayNode(GatewayNodeParts parts, IActorRef gateway, IActorRef deadLetterQueue, GatewayIngress ingress)
+    {
+        Parts = parts;
+        Gateway = gateway;
+        DeadLetterQueue = deadLetterQueue;
+        Ingress = ingress;
+    }
+
+    public GatewayNodeParts Parts { get; }
+
+    public GatewaySettings Settings => Parts.Settings;
+
+    /// <summary>The gateway supervisor (through its back-off supervisor, which forwards).</summary>
+    public IActorRef Gateway { get; }
+
+    public IActorRef DeadLetterQueue { get; }
+
+    public GatewayIngress Ingress { get; }
+
+    /// <param name="report">Receives configuration problems that do not stop the node (skipped directory lines).</param>
+    public static GatewayNode Start(ActorSystem system, GatewayNodeOptions? options = null, Action<string>? report = null)
+    {
+        options ??= new GatewayNodeOptions();
+        var config = system.Settings.Config;
+        var settings = GatewaySettings.From(config);
+        var routes = new RouteTableSource(RouteConfig.Load(config, settings.DataDir, report));
+        var content = new ContentStore(settings.ContentDir);
+        var transport = options.Transport ?? new SpoolTransport(settings.SpoolDir);
+        var parts = new GatewayNodeParts(settings, routes, content, transport);
+        var children = options.Children?.Invoke(parts) ?? MessageChildFactories.Default(routes, content, transport);
+
+        var deadLetterQueue = system.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnStop(
+                DeadLetterQueueActor.Props(settings.DeadLetterSnapshotEvery), DeadLetterQueueActor.Name,
+                settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
+            DeadLetterQueueActor.Name);
+
+        var gateway = system.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnStop(
+                GatewayActor.Props(settings, id => MessageActor.Props(id, settings, children, deadLetterQueue, content)), GatewayActor.Name,
+                settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
+            GatewayActor.Name);
+
+        return new GatewayNode(parts, gateway, deadLetterQueue, new GatewayIngress(gateway, content, settings));
+    }
+
+    /// <summary>Prepares a data directory for the SQLite default: creates it and puts the journal in WAL mode.</summary>
+    public static void PrepareSqlite(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        SqliteSetup.EnableWal(Path.Combine(dataDir, GatewayConfig.SqliteJournalFile));
+    }
+
+    /// <summary>Creates an ActorSystem for a SQLite data directory, ready for <see cref="Start"/>.</summary>
+    public static ActorSystem CreateSqliteSystem(string name, string dataDir, Config? overrides = null)
+    {
+        PrepareSqlite(dataDir);
+        return ActorSystem.Create(name, GatewayConfig.ForSqlite(dataDir, overrides));
+    }
+
+    internal static RouteTable LoadRoutes(Config config, string dataDir, Action<string>? report) => RouteConfig.Load(config, dataDir, report);
+}

@@ -1,0 +1,96 @@
+using Akka.Actor;
+using ActorGateway.Actors.Transport;
+using ActorGateway.Domain.DeadLetters;
+using ActorGateway.Domain.Failures;
+using ActorGateway.Domain.Messages;
+
+namespace ActorGateway.Actors.Protocol;
+
+/// <summary>A message addressed to one message's actor; the id is also its shard entity id.</summary>
+public interface IWithMessageId
+{
+    MessageId MessageId { get; }
+}
+
+/// <summary>What ingresses and observers exchange with the <c>gateway</c> supervisor.</summary>
+public static class GatewayProtocol
+{
+    /// <summary>Ingress → gateway: take responsibility for a message whose bytes are already in the content store.</summary>
+    public sealed record SubmitMessage(MessageId MessageId, string Source, long SizeBytes, MessageEnvelope Envelope) : IWithMessageId;
+
+    /// <summary>Message actor → ingress: the message is durably in the journal. Only now may the ingress acknowledge its sender.</summary>
+    public sealed record SubmitAccepted(MessageId MessageId) : IWithMessageId;
+
+    /// <summary>Gateway → ingress: not taken (e.g. GW-BUSY). The ingress keeps the message and may try again.</summary>
+    public sealed record SubmitRejected(MessageId MessageId, string Code, string Reason) : IWithMessageId;
+
+    /// <summary>Gateway → event stream: a message reached an end state.</summary>
+    public sealed record MessageOutcome(MessageId MessageId, string Outcome, string? Reason) : IWithMessageId;
+
+    /// <summary>Anyone → gateway: report counts.</summary>
+    public sealed record GetStatus
+    {
+        public static readonly GetStatus Instance = new();
+    }
+
+    /// <summary>Gateway → asker.</summary>
+    /// <param name="Registered">Messages admitted and not finished (what a restart resumes).</param>
+    /// <param name="Running">Message actors alive now.</param>
+    /// <param name="Waiting">Submissions held back by the in-flight bound.</param>
+    public sealed record GatewayStatus(int Registered, int Running, int Waiting, bool Recovered, Guid Incarnation);
+}
+
+/// <summary>What the gateway and a <c>msg-{id}</c> actor exchange.</summary>
+public static class MessageProtocol
+{
+    /// <summary>Gateway → message actor: persist acceptance, then tell <paramref name="ReplyTo"/>.</summary>
+    public sealed record AcceptMessage(GatewayProtocol.SubmitMessage Submission, IActorRef ReplyTo) : IWithMessageId
+    {
+        public MessageId MessageId => Submission.MessageId;
+    }
+
+    /// <summary>Gateway → message actor: continue from wherever the journal says you are.</summary>
+    public sealed record ResumeMessage(MessageId MessageId) : IWithMessageId;
+
+    /// <summary>Message actor → gateway: I reached an end state and am stopping.</summary>
+    public sealed record MessageFinished(MessageId MessageId, string Outcome, string? Reason) : IWithMessageId;
+}
+
+/// <summary>What a message actor exchanges with its <c>mapper</c> and <c>transport</c> children.</summary>
+public static class StageProtocol
+{
+    /// <summary>Message actor → mapper.</summary>
+    public sealed record MapRecipients(MessageId MessageId, MessageEnvelope Envelope) : IWithMessageId;
+
+    /// <summary>Mapper → message actor: every address mapped. (A failure is thrown, for the supervisor.)</summary>
+    public sealed record MappingSucceeded(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients) : IWithMessageId;
+
+    /// <summary>Message actor → transport.</summary>
+    public sealed record Deliver(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients) : IWithMessageId;
+
+    /// <summary>Transport → message actor.</summary>
+    public sealed record DeliverySucceeded(MessageId MessageId, string Transport, DeliveryReceipt Receipt) : IWithMessageId;
+}
+
+/// <summary>What the <c>dead-letter-queue</c> actor answers.</summary>
+public static class DeadLetterQueueProtocol
+{
+    /// <summary>Message actor → queue: record this entry (idempotent per message id); answered with <see cref="DeadLetterRecordConfirmed"/>.</summary>
+    public sealed record RecordDeadLetter(DeadLetterEntry Entry) : IWithMessageId
+    {
+        public MessageId MessageId => Entry.MessageId;
+    }
+
+    /// <summary>Queue → message actor: the entry is durable.</summary>
+    public sealed record DeadLetterRecordConfirmed(MessageId MessageId) : IWithMessageId;
+
+    /// <summary>Anyone → queue: list entries, optionally only those with a reason code.</summary>
+    public sealed record ListDeadLetters(string? Reason = null, Stage? Stage = null);
+
+    public sealed record DeadLetterList(IReadOnlyList<DeadLetterEntry> Entries);
+
+    /// <summary>Anyone → queue: one entry.</summary>
+    public sealed record GetDeadLetter(MessageId MessageId) : IWithMessageId;
+
+    public sealed record DeadLetterLookup(MessageId MessageId, DeadLetterEntry? Entry) : IWithMessageId;
+}

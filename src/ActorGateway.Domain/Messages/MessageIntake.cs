@@ -1,0 +1,113 @@
+using MimeKit;
+
+namespace ActorGateway.Domain.Messages;
+
+/// <summary>The verdict of <see cref="MessageIntake.Parse"/>: an envelope, or a rejection with a code.</summary>
+public abstract record IntakeResult
+{
+    public sealed record Accepted(MessageEnvelope Envelope) : IntakeResult;
+
+    public sealed record Rejected(string Code, string Reason) : IntakeResult;
+}
+
+/// <summary>
+/// Turns the original RFC 5322 bytes into an <see cref="MessageEnvelope"/>, or says why it
+/// cannot. Pure: it parses a buffer and does no I/O.
+/// </summary>
+public static class MessageIntake
+{
+    private static readonly ParserOptions Options = new()
+    {
+        // Display names are data to us; never let MimeKit "fix" or drop them.
+        AllowAddressesWithoutDomain = true,
+        AddressParserComplianceMode = RfcComplianceMode.Loose,
+        ParameterComplianceMode = RfcComplianceMode.Loose,
+    };
+
+    /// <param name="content">The message exactly as received.</param>
+    /// <param name="maxBytes">The largest message accepted.</param>
+    /// <param name="envelopeRecipients">Recipients given outside the headers (SMTP RCPT TO); null to take them from To, Cc and Bcc.</param>
+    public static IntakeResult Parse(ReadOnlyMemory<byte> content, long maxBytes, IReadOnlyList<string>? envelopeRecipients = null)
+    {
+        if (content.Length > maxBytes)
+        {
+            return new IntakeResult.Rejected(ReasonCodes.MimeTooLarge,
+                $"message is {content.Length} bytes; the limit is {maxBytes}");
+        }
+        if (IsBlank(content.Span))
+        {
+            return new IntakeResult.Rejected(ReasonCodes.MimeEmpty, "message is empty");
+        }
+
+        MimeMessage message;
+        try
+        {
+            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            message = MimeMessage.Load(Options, stream);
+        }
+        catch (Exception ex) when (ex is FormatException or ParseException)
+        {
+            return new IntakeResult.Rejected(ReasonCodes.MimeMalformed, Trim(ex.Message));
+        }
+
+        if (message.Headers.Count == 0)
+        {
+            return new IntakeResult.Rejected(ReasonCodes.MimeMalformed, "no RFC 5322 header block found");
+        }
+
+        var senderMailbox = message.From.Mailboxes.FirstOrDefault() ?? message.Sender;
+        if (senderMailbox is null || string.IsNullOrWhiteSpace(senderMailbox.Address))
+        {
+            return new IntakeResult.Rejected(ReasonCodes.MimeNoSender, "no From or Sender mailbox");
+        }
+        var sender = new SourceAddress(AddressRole.Sender, senderMailbox.Address.Trim(), NullIfEmpty(senderMailbox.Name));
+
+        var recipients = new List<SourceAddress>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        void Add(AddressRole role, MailboxAddress mailbox)
+        {
+            var address = mailbox.Address?.Trim();
+            if (string.IsNullOrEmpty(address) || !seen.Add(address)) return;
+            recipients.Add(new SourceAddress(role, address, NullIfEmpty(mailbox.Name)));
+        }
+
+        foreach (var m in message.To.Mailboxes) Add(AddressRole.To, m);
+        foreach (var m in message.Cc.Mailboxes) Add(AddressRole.Cc, m);
+        if (envelopeRecipients is null)
+        {
+            foreach (var m in message.Bcc.Mailboxes) Add(AddressRole.Bcc, m);
+        }
+        else
+        {
+            // The envelope decides who receives the message; headers only lend display names.
+            var envelope = new HashSet<string>(envelopeRecipients.Select(r => r.Trim()), StringComparer.OrdinalIgnoreCase);
+            recipients.RemoveAll(r => !envelope.Contains(r.Address));
+            foreach (var r in envelopeRecipients)
+            {
+                var address = r.Trim();
+                if (address.Length > 0 && seen.Add(address)) recipients.Add(new SourceAddress(AddressRole.Bcc, address, null));
+            }
+        }
+
+        if (recipients.Count == 0)
+        {
+            return new IntakeResult.Rejected(ReasonCodes.MimeNoRecipients, "no recipient in To, Cc, Bcc or the envelope");
+        }
+
+        return new IntakeResult.Accepted(new MessageEnvelope(sender, recipients, message.Subject, message.MessageId));
+    }
+
+    /// <summary>MimeKit gives "" for a missing display name; keep null for absent, and keep whitespace as-is (it is evidence).</summary>
+    private static string? NullIfEmpty(string? name) => string.IsNullOrEmpty(name) ? null : name;
+
+    private static bool IsBlank(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        }
+        return true;
+    }
+
+    private static string Trim(string s) => s.Length <= 300 ? s : s[..300];
+}
