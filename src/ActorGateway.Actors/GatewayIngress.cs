@@ -28,23 +28,27 @@ public abstract record SubmitResult
 /// </summary>
 public sealed class GatewayIngress(IActorRef gateway, ContentStore content, GatewaySettings settings)
 {
-    public async Task<SubmitResult> SubmitAsync(ReadOnlyMemory<byte> message, string source, IReadOnlyList<string>? envelopeRecipients = null, CancellationToken ct = default)
+    /// <param name="message">The original RFC 5322 bytes.</param>
+    /// <param name="source">Where it came from, recorded in MessageAccepted (a file name, an SMTP session).</param>
+    /// <param name="envelopeRecipients">RCPT TO addresses, or null to take recipients from the headers.</param>
+    /// <param name="id">The id to use, when the ingress fixed one earlier (a claimed pickup file being retried after a crash): the same id is the same message.</param>
+    public async Task<SubmitResult> SubmitAsync(ReadOnlyMemory<byte> message, string source, IReadOnlyList<string>? envelopeRecipients = null, MessageId? id = null, CancellationToken ct = default)
     {
         var intake = MessageIntake.Parse(message, settings.MaxMessageBytes, envelopeRecipients);
         if (intake is IntakeResult.Rejected rejected) return new SubmitResult.Rejected(rejected.Code, rejected.Reason);
         var envelope = ((IntakeResult.Accepted)intake).Envelope;
 
-        var id = MessageId.New();
+        var messageId = id ?? MessageId.New();
         try
         {
-            await content.WriteAsync(id, message, ct);
+            await content.WriteAsync(messageId, message, ct);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new SubmitResult.Deferred(ReasonCodes.IntakeUnreadable, $"content store write failed: {ex.Message}");
         }
 
-        var submission = new GatewayProtocol.SubmitMessage(id, source, message.Length, envelope);
+        var submission = new GatewayProtocol.SubmitMessage(messageId, source, message.Length, envelope);
         var deadline = DateTime.UtcNow + settings.SubmitTimeout;
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
@@ -63,7 +67,7 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
             switch (reply)
             {
                 case GatewayProtocol.SubmitAccepted:
-                    return new SubmitResult.Accepted(id);
+                    return new SubmitResult.Accepted(messageId);
                 case GatewayProtocol.SubmitRejected r when r.Code == ReasonCodes.Busy:
                     await Task.Delay(pause, ct);
                     pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));

@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using ActorGateway.Host.Cli;
+
+return await GatewayCli.RunAsync(args);

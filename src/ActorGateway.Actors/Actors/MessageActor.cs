@@ -65,7 +65,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Akka.Actor.Props.Create<MessageActor>(id, settings, children, deadLetterQueue, content);
 
     /// <summary>Classifies a stage child's failure and acts on <see cref="SupervisionPolicy"/>. One stage runs at a time, so the failed child is the running stage's.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decide);
+    /// <remarks>Akka's own failure logging is off: <see cref="Decide"/> logs each decision once, with its code.</remarks>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, -1, Decide, loggingEnabled: false);
 
     private Directive Decide(Exception exception)
     {

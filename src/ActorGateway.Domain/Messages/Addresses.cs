@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ActorGateway.Domain.Messages;
 
 /// <summary>Where an address came from in the message.</summary>
@@ -14,6 +16,7 @@ public enum AddressRole
 public sealed record SourceAddress(AddressRole Role, string Address, string? DisplayName)
 {
     /// <summary>The domain part, lowercased; empty when the address has none.</summary>
+    [JsonIgnore]
     public string Domain
     {
         get

@@ -1,0 +1,46 @@
+using ActorGateway.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace ActorGateway.Host.Cli;
+
+/// <summary>Process exit codes of the <c>gateway</c> executable.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadArgument = 2;
+    public const int DataDirMissing = 3;
+    public const int Locked = 4;
+    public const int NotFound = 5;
+}
+
+/// <summary>An error the CLI reports as one line, <c>error CODE: message</c>, with an exit code. Never a stack trace.</summary>
+public sealed class CliError(string code, string message, int exitCode) : Exception(message)
+{
+    public string Code { get; } = code;
+
+    public int ExitCode { get; } = exitCode;
+
+    public static CliError DataDirMissing(string dir) =>
+        new(ReasonCodes.CliDataDirMissing, $"data directory '{dir}' does not exist or holds no journal (run 'gateway run --data-dir {dir}' first)", ExitCodes.DataDirMissing);
+
+    /// <summary>Turns what escaped a command into a one-line error.</summary>
+    public static CliError From(Exception ex)
+    {
+        if (ex is CliError cli) return cli;
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: 5 or 6 } sqlite)
+            {
+                return new CliError(ReasonCodes.CliDatabaseLocked, $"the journal database is locked by another process ({sqlite.Message.Trim()})", ExitCodes.Locked);
+            }
+            if (e is Akka.Configuration.ConfigurationException config)
+            {
+                return new CliError(ReasonCodes.CliConfig, $"configuration error: {config.Message}", ExitCodes.BadArgument);
+            }
+        }
+        Exception? inner = ex;
+        while (inner is AggregateException { InnerException: not null } agg) inner = agg.InnerException;
+        return new CliError(ReasonCodes.CliFailed, $"{inner!.GetType().Name}: {inner.Message}", ExitCodes.Failed);
+    }
+}

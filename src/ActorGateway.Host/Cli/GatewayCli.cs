@@ -1,0 +1,216 @@
+using System.CommandLine;
+using Akka.Configuration;
+using ActorGateway.Actors;
+using ActorGateway.Actors.Configuration;
+using ActorGateway.Actors.Query;
+using ActorGateway.Domain;
+using ActorGateway.Domain.Messages;
+using ActorGateway.Host.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace ActorGateway.Host.Cli;
+
+/// <summary>The <c>gateway</c> command line: run, process, demo, journal, deadletters.</summary>
+public static class GatewayCli
+{
+    public const string DataDirEnvironmentVariable = "GATEWAY_DATA_DIR";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var output = stdout ?? Console.Out;
+        var errors = stderr ?? Console.Error;
+
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = $"Data directory: journal, content store, pickup, outbound spool, badmail, logs. Default: ${DataDirEnvironmentVariable}, else ./gateway-data.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(DataDirEnvironmentVariable) is { Length: > 0 } env ? env : "gateway-data",
+        };
+        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON instead of a table." };
+        var timeout = new Option<TimeSpan>("--timeout")
+        {
+            Description = "process: how long to wait for every message to finish (e.g. 00:30:00).",
+            DefaultValueFactory = _ => TimeSpan.FromMinutes(30),
+        };
+        var files = new Argument<string[]>("FILE") { Description = "RFC 5322 message files (.eml) to process.", Arity = ArgumentArity.OneOrMore };
+        var messageId = new Argument<string>("MESSAGE-ID") { Description = "The gateway's message id (as printed by process, run's log or deadletters)." };
+
+        var run = new Command("run", "Run the gateway service: watch {data-dir}/pickup for *.eml files until Ctrl+C or SIGTERM.") { dataDir };
+        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, ct)));
+
+        var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout };
+        process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), output, ct)));
+
+        var demo = new Command("demo", "Process the bundled sample batch (with the seed's poison message) in a fresh data directory under the temp folder.") { json };
+        demo.SetAction((p, ct) => Guard(errors, () => DemoAsync(p.GetValue(json), output, ct)));
+
+        var journal = new Command("journal", "Print one message's timeline from the journal.") { messageId, dataDir, json };
+        journal.SetAction((p, ct) => Guard(errors, () => JournalAsync(p.GetValue(messageId)!, p.GetValue(dataDir)!, p.GetValue(json), output, ct)));
+
+        var deadletters = new Command("deadletters", "List the dead-letter queue (quarantined messages) from the journal.") { dataDir, json };
+        deadletters.SetAction((p, ct) => Guard(errors, () => DeadLettersAsync(p.GetValue(dataDir)!, p.GetValue(json), output, ct)));
+
+        var root = new RootCommand("ActorGateway: a poison-proof message gateway (Exchange to OfficeVision/PROFS) on Akka.NET.")
+        {
+            run, process, demo, journal, deadletters,
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await errors.WriteLineAsync($"error {ReasonCodes.CliBadArgument}: {parsed.Errors[0].Message} (see 'gateway --help')");
+            return ExitCodes.BadArgument;
+        }
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false });
+    }
+
+    private static async Task<int> Guard(TextWriter errors, Func<Task<int>> command)
+    {
+        try
+        {
+            return await command();
+        }
+        catch (OperationCanceledException)
+        {
+            await errors.WriteLineAsync("cancelled");
+            return ExitCodes.Failed;
+        }
+        catch (Exception ex)
+        {
+            var error = CliError.From(ex);
+            await errors.WriteLineAsync($"error {error.Code}: {error.Message}");
+            return error.ExitCode;
+        }
+    }
+
+    private static async Task<int> RunServiceAsync(string dataDir, CancellationToken ct)
+    {
+        var dir = PrepareWritable(dataDir);
+        using var dirLock = DataDirLock.Acquire(dir);
+        GatewayNode.PrepareSqlite(dir);
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true);
+        await host.StartAsync(ct);
+        await host.NodeAsync(); // surfaces start-up failures (e.g. a bad route) as a one-line error
+        await host.WaitForShutdownAsync(ct);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> ProcessAsync(string[] files, string dataDir, bool json, TimeSpan timeout, TextWriter output, CancellationToken ct)
+    {
+        var missing = files.FirstOrDefault(f => !File.Exists(f));
+        if (missing is not null) throw new CliError(ReasonCodes.CliBadArgument, $"file '{missing}' does not exist", ExitCodes.BadArgument);
+        var dir = PrepareWritable(dataDir);
+        var results = await ProcessFilesAsync(dir, files.Select(Path.GetFullPath).ToList(), timeout, ct);
+        if (json) await output.WriteLineAsync(Presentation.ProcessJson(results));
+        else Presentation.ProcessTable(output, results);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> DemoAsync(bool json, TextWriter output, CancellationToken ct)
+    {
+        var samples = Path.Combine(AppContext.BaseDirectory, "samples");
+        var files = Directory.Exists(samples) ? Directory.GetFiles(samples, "*.eml").Order().ToList() : [];
+        if (files.Count == 0) throw new CliError(ReasonCodes.CliNotFound, $"no sample messages in '{samples}'", ExitCodes.NotFound);
+
+        var dir = Path.Combine(Path.GetTempPath(), $"actor-gateway-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        var directory = Path.Combine(samples, "directory.csv");
+        if (File.Exists(directory)) File.Copy(directory, Path.Combine(dir, "directory.csv"));
+
+        var results = await ProcessFilesAsync(dir, files, TimeSpan.FromMinutes(10), ct);
+        if (json)
+        {
+            await output.WriteLineAsync(Presentation.ProcessJson(results));
+            return ExitCodes.Ok;
+        }
+        Presentation.ProcessTable(output, results);
+        var dead = results.Where(r => r.Outcome == Outcomes.DeadLettered).ToList();
+        await output.WriteLineAsync();
+        await output.WriteLineAsync($"Data directory:  {dir}");
+        await output.WriteLineAsync($"Delivered mail:  {Path.Combine(dir, "outbound")}");
+        foreach (var d in dead)
+        {
+            await output.WriteLineAsync($"Quarantined:     {Path.GetFileName(d.Source)} -> {d.Reason} (message {d.Id})");
+        }
+        await output.WriteLineAsync("Look closer:");
+        if (dead.Count > 0) await output.WriteLineAsync($"  gateway journal {dead[0].Id} --data-dir {dir}");
+        await output.WriteLineAsync($"  gateway deadletters --data-dir {dir}");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<IReadOnlyList<FileOutcome>> ProcessFilesAsync(string dir, IReadOnlyList<string> files, TimeSpan timeout, CancellationToken ct)
+    {
+        using var dirLock = DataDirLock.Acquire(dir);
+        GatewayNode.PrepareSqlite(dir);
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Batch, startNode: true, watchPickup: false);
+        await host.StartAsync(ct);
+        try
+        {
+            var node = await host.NodeAsync();
+            using var outcomes = OutcomeWatcher.Start(host.System());
+            try
+            {
+                return await BatchProcessor.RunAsync(node, outcomes, files, timeout, ct);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new CliError(ReasonCodes.CliFailed,
+                    $"not every message finished within {timeout}; {outcomes.Count} did. The rest stay in the journal and resume on the next run.", ExitCodes.Failed);
+            }
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<int> JournalAsync(string id, string dataDir, bool json, TextWriter output, CancellationToken ct)
+    {
+        if (!MessageId.TryParse(id, out var messageId))
+        {
+            throw new CliError(ReasonCodes.CliBadArgument, $"'{id}' is not a message id (1-64 characters of A-Z, a-z, 0-9, '-' and '_')", ExitCodes.BadArgument);
+        }
+        var timeline = await QueryAsync(dataDir, system => JournalQueries.MessageTimelineAsync(system, messageId.Value, ct), ct);
+        if (timeline.Count == 0) throw new CliError(ReasonCodes.CliNotFound, $"no message {messageId} in the journal of '{dataDir}'", ExitCodes.NotFound);
+        if (json) await output.WriteLineAsync(Presentation.TimelineJson(messageId.Value, timeline));
+        else Presentation.TimelineTable(output, messageId.Value, timeline);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> DeadLettersAsync(string dataDir, bool json, TextWriter output, CancellationToken ct)
+    {
+        var entries = await QueryAsync(dataDir, system => JournalQueries.DeadLettersAsync(system, ct), ct);
+        if (json) await output.WriteLineAsync(Presentation.DeadLettersJson(entries));
+        else Presentation.DeadLettersTable(output, entries);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Runs a read-only journal query. Takes no lock: it is safe next to a running service.</summary>
+    private static async Task<T> QueryAsync<T>(string dataDir, Func<Akka.Actor.ActorSystem, Task<T>> query, CancellationToken ct)
+    {
+        var dir = Path.GetFullPath(dataDir);
+        var db = Path.Combine(dir, GatewayConfig.SqliteJournalFile);
+        if (!File.Exists(db)) throw CliError.DataDirMissing(dataDir);
+        // Fail fast with GW-CLI-DB-LOCKED instead of waiting the default 30 s on a locked database.
+        var readOnly = ConfigurationFactory.ParseString(
+            $"akka.persistence.query.journal.sql.connection-string = {GatewayConfig.Quote($"Data Source={db};Mode=ReadOnly;Default Timeout=5")}");
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Quiet, startNode: false, watchPickup: false, overrides: readOnly);
+        await host.StartAsync(ct);
+        try
+        {
+            return await query(host.System());
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static string PrepareWritable(string dataDir)
+    {
+        var dir = Path.GetFullPath(dataDir);
+        var parent = Path.GetDirectoryName(dir);
+        if (parent is not null && !Directory.Exists(parent)) throw CliError.DataDirMissing(dataDir);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}

@@ -1,0 +1,99 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Hosting;
+using ActorGateway.Actors;
+using ActorGateway.Actors.Configuration;
+using ActorGateway.Domain;
+using ActorGateway.Host.Ingress;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ActorGateway.Host.Hosting;
+
+/// <summary>How much the console shows: the service logs at Information, batch commands only warnings, queries only errors.</summary>
+public enum ConsoleVerbosity
+{
+    Service,
+    Batch,
+    Quiet,
+}
+
+/// <summary>
+/// Builds the generic host every command runs in: Serilog (console on stderr, plus a rolling
+/// compact-JSON file under {data-dir}/logs), Akka through Akka.Hosting with its logs bridged into
+/// Serilog, and the gateway node. Optionally the pickup-directory watcher.
+/// </summary>
+public static class GatewayHost
+{
+    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null)
+    {
+        var consoleLevel = verbosity switch
+        {
+            ConsoleVerbosity.Service => LogEventLevel.Information,
+            ConsoleVerbosity.Batch => LogEventLevel.Warning,
+            _ => LogEventLevel.Error,
+        };
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(
+                restrictedToMinimumLevel: consoleLevel,
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .WriteTo.File(
+                new CompactJsonFormatter(),
+                Path.Combine(dataDir, "logs", "gateway-.clef"),
+                rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14,
+                fileSizeLimitBytes: 100L * 1024 * 1024,
+                rollOnFileSizeLimit: true)
+            .CreateLogger();
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(logger, dispose: true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var config = GatewayConfig.ForSqlite(dataDir, overrides);
+        var holder = new GatewayNodeHolder();
+        builder.Services.AddSingleton(holder);
+        builder.Services.AddAkka("actor-gateway", akka =>
+        {
+            akka.AddHocon(config, HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            if (startNode)
+            {
+                akka.WithActors((system, _) =>
+                {
+                    try
+                    {
+                        var log = Logging.GetLogger(system, "gateway-config");
+                        holder.Set(GatewayNode.Start(system, report: line => log.Warning("{Code} {Problem}", ReasonCodes.DirectoryLineSkipped, line)));
+                    }
+                    catch (Exception ex)
+                    {
+                        holder.Fail(ex);
+                        throw;
+                    }
+                });
+            }
+        });
+        if (watchPickup) builder.Services.AddHostedService<PickupWatcher>();
+        return builder.Build();
+    }
+
+    public static ActorSystem System(this IHost host) => host.Services.GetRequiredService<ActorSystem>();
+
+    public static Task<GatewayNode> NodeAsync(this IHost host) => host.Services.GetRequiredService<GatewayNodeHolder>().Node;
+}

@@ -1,0 +1,151 @@
+using ActorGateway.Actors;
+using ActorGateway.Actors.Storage;
+using ActorGateway.Domain;
+using ActorGateway.Domain.Messages;
+using ActorGateway.Host.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActorGateway.Host.Ingress;
+
+/// <summary>
+/// The pickup-directory ingress of <c>gateway run</c>, as an MTA's pickup directory works:
+/// <list type="number">
+/// <item>a <c>*.eml</c> file is claimed by renaming it to <c>.claimed/{messageId}~{name}</c>, which fixes its id;</item>
+/// <item>it is submitted; only once it is in the journal is the claimed file deleted;</item>
+/// <item>a file that cannot be parsed moves to badmail with a <c>.reason</c> file beside it.</item>
+/// </list>
+/// A crash at any point leaves the file claimed; the next start submits it again under the same
+/// id, which the gateway treats as the same message, so nothing is lost or duplicated.
+/// </summary>
+public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatcher> logger) : BackgroundService
+{
+    private const string ClaimedDir = ".claimed";
+    private const char IdSeparator = '~';
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var node = await holder.Node.WaitAsync(stoppingToken);
+        var settings = node.Settings;
+        var claimed = Path.Combine(settings.PickupDir, ClaimedDir);
+        Directory.CreateDirectory(claimed);
+        Directory.CreateDirectory(settings.BadmailDir);
+
+        using var wake = new SemaphoreSlim(0);
+        using var watcher = new FileSystemWatcher(settings.PickupDir, "*.eml") { EnableRaisingEvents = true };
+        watcher.Created += (_, _) => Release(wake);
+        watcher.Renamed += (_, _) => Release(wake);
+
+        logger.LogInformation("Watching pickup directory {PickupDir} (badmail: {BadmailDir})", settings.PickupDir, settings.BadmailDir);
+
+        // Files claimed before a crash first, with their ids.
+        await ProcessAsync(node, Directory.EnumerateFiles(claimed, "*.eml").Order().ToList(), stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var batch = Directory.EnumerateFiles(settings.PickupDir, "*.eml").Order().Take(10_000).ToList();
+            await ProcessAsync(node, batch, stoppingToken);
+            if (batch.Count == 0)
+            {
+                try
+                {
+                    await wake.WaitAsync(settings.PickupPollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static void Release(SemaphoreSlim s)
+    {
+        if (s.CurrentCount == 0) s.Release();
+    }
+
+    private Task ProcessAsync(GatewayNode node, IReadOnlyList<string> files, CancellationToken ct) =>
+        Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = node.Settings.PickupConcurrency, CancellationToken = ct },
+            async (file, token) =>
+            {
+                try
+                {
+                    await ProcessFileAsync(node, file, token);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "{Code} Pickup of {File} failed; it stays in pickup and is tried again", ReasonCodes.IntakeUnreadable, file);
+                }
+            });
+
+    private async Task ProcessFileAsync(GatewayNode node, string file, CancellationToken ct)
+    {
+        var settings = node.Settings;
+        var name = Path.GetFileName(file);
+        MessageId id;
+        string claimedPath;
+        if (Path.GetFileName(Path.GetDirectoryName(file)) == ClaimedDir && TryParseClaimed(name, out var claimedId, out var original))
+        {
+            (id, claimedPath, name) = (claimedId, file, original);
+        }
+        else
+        {
+            id = MessageId.New();
+            claimedPath = Path.Combine(settings.PickupDir, ClaimedDir, $"{id.Value}{IdSeparator}{name}");
+            try
+            {
+                File.Move(file, claimedPath);
+            }
+            catch (FileNotFoundException)
+            {
+                return; // another scan got it
+            }
+            catch (IOException ex)
+            {
+                logger.LogWarning("{Code} Cannot claim {File} yet ({Error}); will retry", ReasonCodes.IntakeUnreadable, file, ex.Message);
+                return;
+            }
+        }
+
+        var bytes = await File.ReadAllBytesAsync(claimedPath, ct);
+        var result = await node.Ingress.SubmitAsync(bytes, $"pickup:{name}", id: id, ct: ct);
+        switch (result)
+        {
+            case SubmitResult.Accepted accepted:
+                File.Delete(claimedPath);
+                DurableFile.SyncDirectory(Path.GetDirectoryName(claimedPath)!);
+                logger.LogInformation("{Code} Picked up {File} as {MessageId}", ReasonCodes.Accepted, name, accepted.MessageId);
+                break;
+            case SubmitResult.Rejected rejected:
+                var target = UniquePath(settings.BadmailDir, name);
+                File.Move(claimedPath, target);
+                await File.WriteAllTextAsync(target + ".reason", $"{rejected.Code}: {rejected.Reason}\n", ct);
+                logger.LogWarning("{Code} {File} moved to badmail: {Reason} ({ReasonCode})", ReasonCodes.BadMail, name, rejected.Reason, rejected.Code);
+                break;
+            case SubmitResult.Deferred deferred:
+                // Keep the claim: the next scan of .claimed (at the next start) or this loop retries it.
+                logger.LogWarning("{Code} {File} not accepted yet: {Reason}; it stays claimed as {MessageId}", deferred.Code, name, deferred.Reason, id);
+                break;
+        }
+    }
+
+    private static bool TryParseClaimed(string claimedName, out MessageId id, out string original)
+    {
+        id = default;
+        original = claimedName;
+        var sep = claimedName.IndexOf(IdSeparator);
+        if (sep <= 0 || !MessageId.TryParse(claimedName[..sep], out var parsed)) return false;
+        id = parsed.Value;
+        original = claimedName[(sep + 1)..];
+        return true;
+    }
+
+    private static string UniquePath(string dir, string name)
+    {
+        var path = Path.Combine(dir, name);
+        for (var i = 1; File.Exists(path); i++) path = Path.Combine(dir, $"{Path.GetFileNameWithoutExtension(name)}.{i}{Path.GetExtension(name)}");
+        return path;
+    }
+}
