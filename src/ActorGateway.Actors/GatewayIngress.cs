@@ -28,6 +28,8 @@ public abstract record SubmitResult
 /// </summary>
 public sealed class GatewayIngress(IActorRef gateway, ContentStore content, GatewaySettings settings)
 {
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
+
     /// <param name="message">The original RFC 5322 bytes.</param>
     /// <param name="source">Where it came from, recorded in MessageAccepted (a file name, an SMTP session).</param>
     /// <param name="envelopeRecipients">RCPT TO addresses, or null to take recipients from the headers.</param>
@@ -58,11 +60,12 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
             object reply;
             try
             {
-                reply = await gateway.Ask(submission, remaining, ct);
+                // Short attempts: a submission is idempotent per id, so a reply lost in a race is simply asked for again.
+                reply = await gateway.Ask(submission, remaining < AttemptTimeout ? remaining : AttemptTimeout, ct);
             }
             catch (AskTimeoutException)
             {
-                break;
+                continue;
             }
             switch (reply)
             {

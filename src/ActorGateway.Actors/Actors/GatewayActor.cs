@@ -102,8 +102,10 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         var id = submission.MessageId;
         if (_registered.Contains(id))
         {
-            if (_running.TryGetValue(id, out var child)) child.Tell(new MessageProtocol.AcceptMessage(submission, Sender));
-            else Sender.Tell(new GatewayProtocol.SubmitRejected(id, ReasonCodes.Busy, "this message id is being resumed; try again"));
+            // The same id again: an ingress retrying after a lost acknowledgement or a crash. The running
+            // actor answers from its journal; one that is finishing or not yet resumed is retried by the ingress.
+            if (!_finishing.Contains(id) && _running.TryGetValue(id, out var child)) child.Tell(new MessageProtocol.AcceptMessage(submission, Sender));
+            else Sender.Tell(new GatewayProtocol.SubmitRejected(id, ReasonCodes.Busy, "this message id is finishing or being resumed; try again"));
             return;
         }
         if (HasAdmissionCapacity)

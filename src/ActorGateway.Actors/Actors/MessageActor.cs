@@ -55,6 +55,13 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Command<StageFailed>(HandleStageFailed);
         Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ => Finish(Outcomes.DeadLettered, _state.DeadLetter?.Reason));
         Command<ConfirmDeadLetter>(_ => SendDeadLetterRecord());
+        Command<AbandonIfNotAccepted>(_ =>
+        {
+            if (_state.Status != MessageStatus.New) return;
+            // The content is kept: an ingress may still hold the message and submit it again under this id.
+            _log.Info("{Code} {MessageId} was admitted but never accepted; releasing it", ReasonCodes.Abandoned, _id);
+            Finish(Outcomes.Abandoned, ReasonCodes.Abandoned);
+        });
     }
 
     public override string PersistenceId => _id.PersistenceId;
@@ -97,6 +104,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     private void HandleAccept(MessageProtocol.AcceptMessage cmd)
     {
+        Timers.Cancel(nameof(AbandonIfNotAccepted));
         if (_state.Status != MessageStatus.New)
         {
             // A duplicate submission of an id we already own: acceptance is already durable.
@@ -119,10 +127,9 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         switch (_state.Status)
         {
             case MessageStatus.New:
-                // Admitted but never accepted: the ingress got no acknowledgement and still holds the message.
-                _log.Info("{Code} {MessageId} was admitted but never accepted; releasing it", ReasonCodes.Abandoned, _id);
-                _content.Delete(_id);
-                Finish(Outcomes.Abandoned, ReasonCodes.Abandoned);
+                // Admitted before a crash but never accepted: the ingress got no acknowledgement. Give it
+                // the submit timeout to submit the same id again (a claimed pickup file does), then release.
+                Timers.StartSingleTimer(nameof(AbandonIfNotAccepted), AbandonIfNotAccepted.Instance, _settings.SubmitTimeout);
                 break;
             case MessageStatus.Accepted:
             case MessageStatus.Mapped:
@@ -241,6 +248,12 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Self-message from the supervisor decider: quarantine the message.</summary>
     private sealed record StageFailed(Stage Stage, Exception Exception, int Attempts);
+
+    /// <summary>Timer: a resumed message that was never accepted is released when no ingress claims it.</summary>
+    private sealed record AbandonIfNotAccepted
+    {
+        public static readonly AbandonIfNotAccepted Instance = new();
+    }
 
     /// <summary>Timer: re-send the dead-letter record until confirmed.</summary>
     private sealed record ConfirmDeadLetter

@@ -3,6 +3,7 @@ using Akka.Configuration;
 using ActorGateway.Actors;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Actors.Query;
+using ActorGateway.Actors.Storage;
 using ActorGateway.Domain;
 using ActorGateway.Domain.Messages;
 using ActorGateway.Host.Hosting;
@@ -189,7 +190,7 @@ public static class GatewayCli
     {
         var dir = Path.GetFullPath(dataDir);
         var db = Path.Combine(dir, GatewayConfig.SqliteJournalFile);
-        if (!File.Exists(db)) throw CliError.DataDirMissing(dataDir);
+        if (!File.Exists(db) || !SqliteSetup.CheckReadable(db)) throw CliError.DataDirMissing(dataDir);
         // Fail fast with GW-CLI-DB-LOCKED instead of waiting the default 30 s on a locked database.
         var readOnly = ConfigurationFactory.ParseString(
             $"akka.persistence.query.journal.sql.connection-string = {GatewayConfig.Quote($"Data Source={db};Mode=ReadOnly;Default Timeout=5")}");

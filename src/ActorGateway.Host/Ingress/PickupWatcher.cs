@@ -38,14 +38,16 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
 
         logger.LogInformation("Watching pickup directory {PickupDir} (badmail: {BadmailDir})", settings.PickupDir, settings.BadmailDir);
 
-        // Files claimed before a crash first, with their ids.
-        await ProcessAsync(node, Directory.EnumerateFiles(claimed, "*.eml").Order().ToList(), stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var batch = Directory.EnumerateFiles(settings.PickupDir, "*.eml").Order().Take(10_000).ToList();
-            await ProcessAsync(node, batch, stoppingToken);
-            if (batch.Count == 0)
+            // Claimed files first (left by a crash, or deferred), with the ids they were claimed under.
+            var batch = Directory.EnumerateFiles(claimed, "*.eml").Order()
+                .Concat(Directory.EnumerateFiles(settings.PickupDir, "*.eml").Order())
+                .Take(10_000).ToList();
+            var progressed = await ProcessAsync(node, batch, stoppingToken);
+            if (progressed == 0)
             {
+                // Nothing new, or everything deferred (busy, disk trouble): do not spin.
                 try
                 {
                     await wake.WaitAsync(settings.PickupPollInterval, stoppingToken);
@@ -63,13 +65,16 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
         if (s.CurrentCount == 0) s.Release();
     }
 
-    private Task ProcessAsync(GatewayNode node, IReadOnlyList<string> files, CancellationToken ct) =>
-        Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = node.Settings.PickupConcurrency, CancellationToken = ct },
+    /// <returns>How many files were accepted or moved to badmail.</returns>
+    private async Task<int> ProcessAsync(GatewayNode node, IReadOnlyList<string> files, CancellationToken ct)
+    {
+        var progressed = 0;
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = node.Settings.PickupConcurrency, CancellationToken = ct },
             async (file, token) =>
             {
                 try
                 {
-                    await ProcessFileAsync(node, file, token);
+                    if (await ProcessFileAsync(node, file, token)) Interlocked.Increment(ref progressed);
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
@@ -79,8 +84,11 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
                     logger.LogError(ex, "{Code} Pickup of {File} failed; it stays in pickup and is tried again", ReasonCodes.IntakeUnreadable, file);
                 }
             });
+        return progressed;
+    }
 
-    private async Task ProcessFileAsync(GatewayNode node, string file, CancellationToken ct)
+    /// <returns>True when the file was accepted or moved to badmail; false when it waits for another try.</returns>
+    private async Task<bool> ProcessFileAsync(GatewayNode node, string file, CancellationToken ct)
     {
         var settings = node.Settings;
         var name = Path.GetFileName(file);
@@ -100,12 +108,12 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
             }
             catch (FileNotFoundException)
             {
-                return; // another scan got it
+                return false; // gone meanwhile
             }
             catch (IOException ex)
             {
                 logger.LogWarning("{Code} Cannot claim {File} yet ({Error}); will retry", ReasonCodes.IntakeUnreadable, file, ex.Message);
-                return;
+                return false;
             }
         }
 
@@ -117,17 +125,19 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
                 File.Delete(claimedPath);
                 DurableFile.SyncDirectory(Path.GetDirectoryName(claimedPath)!);
                 logger.LogInformation("{Code} Picked up {File} as {MessageId}", ReasonCodes.Accepted, name, accepted.MessageId);
-                break;
+                return true;
             case SubmitResult.Rejected rejected:
                 var target = UniquePath(settings.BadmailDir, name);
                 File.Move(claimedPath, target);
                 await File.WriteAllTextAsync(target + ".reason", $"{rejected.Code}: {rejected.Reason}\n", ct);
                 logger.LogWarning("{Code} {File} moved to badmail: {Reason} ({ReasonCode})", ReasonCodes.BadMail, name, rejected.Reason, rejected.Code);
-                break;
+                return true;
             case SubmitResult.Deferred deferred:
-                // Keep the claim: the next scan of .claimed (at the next start) or this loop retries it.
+                // Keep the claim: the next scan retries it under the same id.
                 logger.LogWarning("{Code} {File} not accepted yet: {Reason}; it stays claimed as {MessageId}", deferred.Code, name, deferred.Reason, id);
-                break;
+                return false;
+            default:
+                return false;
         }
     }
 
