@@ -29,13 +29,17 @@ public sealed class AddressDirectory
         var entries = new Dictionary<string, DirectoryEntry>(StringComparer.OrdinalIgnoreCase);
         var found = new List<DirectoryProblem>();
         var lineNumber = 0;
+        var firstRow = true;
         foreach (var rawLine in csv.Split('\n'))
         {
             lineNumber++;
             var line = rawLine.Trim().TrimEnd('\r');
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var cols = line.Split(',').Select(c => c.Trim().Trim('"').Trim()).ToArray();
-            if (lineNumber == 1 && cols.Length > 0 && !cols[0].Contains('@')) continue; // header row
+            // The header row is the first row that is not blank or a comment (a file may open with comments).
+            var isHeader = firstRow && !cols[0].Contains('@');
+            firstRow = false;
+            if (isHeader) continue;
             if (cols.Length != 3)
             {
                 found.Add(new DirectoryProblem(lineNumber, $"expected 3 columns (source-address,USERID,NODE), found {cols.Length}"));

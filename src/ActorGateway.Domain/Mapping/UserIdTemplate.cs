@@ -47,7 +47,9 @@ public sealed partial class UserIdTemplate
         return normalized.Length <= maxLength ? normalized : normalized[..maxLength];
     }
 
-    [GeneratedRegex(@"\{([a-z-]+)\}")]
+    // Any {...} is a token, so "{Surname}" or "{given_name}" is rejected by Parse rather than
+    // silently rendered as the literal text SURNAME / GIVENNAME for every user.
+    [GeneratedRegex(@"\{([^{}]*)\}")]
     private static partial Regex TokenPattern();
 
     public override string ToString() => Text;

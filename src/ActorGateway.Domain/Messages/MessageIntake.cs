@@ -82,10 +82,20 @@ public static class MessageIntake
             // The envelope decides who receives the message; headers only lend display names.
             var envelope = new HashSet<string>(envelopeRecipients.Select(r => r.Trim()), StringComparer.OrdinalIgnoreCase);
             recipients.RemoveAll(r => !envelope.Contains(r.Address));
+            // A Bcc header, when the source kept one, lends its display names too.
+            var bccNames = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var m in message.Bcc.Mailboxes)
+            {
+                var address = m.Address?.Trim();
+                if (!string.IsNullOrEmpty(address)) bccNames.TryAdd(address, NullIfEmpty(m.Name));
+            }
             foreach (var r in envelopeRecipients)
             {
                 var address = r.Trim();
-                if (address.Length > 0 && seen.Add(address)) recipients.Add(new SourceAddress(AddressRole.Bcc, address, null));
+                if (address.Length > 0 && seen.Add(address))
+                {
+                    recipients.Add(new SourceAddress(AddressRole.Bcc, address, bccNames.GetValueOrDefault(address)));
+                }
             }
         }
 

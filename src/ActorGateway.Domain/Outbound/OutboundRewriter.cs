@@ -15,6 +15,10 @@ public static class OutboundRewriter
     public const string OriginalCcHeader = "X-Gateway-Original-Cc";
     public const string MessageIdHeader = "X-Gateway-Message-Id";
 
+    // RFC 5322 and the pickup-directory convention need CRLF. FormatOptions.Default uses the host's
+    // newline (LF on Linux), which rewrote every line ending of the message, body included.
+    private static readonly FormatOptions Format = CreateFormat();
+
     public static byte[] Rewrite(ReadOnlyMemory<byte> original, MessageId id, MappedAddress sender, IReadOnlyList<MappedAddress> recipients)
     {
         MimeMessage message;
@@ -49,8 +53,15 @@ public static class OutboundRewriter
         using var output = new MemoryStream(original.Length + 512);
         WriteLine(output, $"X-Sender: {sender.Target}");
         foreach (var r in recipients) WriteLine(output, $"X-Receiver: {r.Target}");
-        message.WriteTo(FormatOptions.Default, output);
+        message.WriteTo(Format, output);
         return output.ToArray();
+    }
+
+    private static FormatOptions CreateFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
     }
 
     private static void WriteLine(Stream stream, string line)
