@@ -5,7 +5,6 @@ using ActorGateway.Actors.Actors;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Actors.Storage;
 using ActorGateway.Actors.Transport;
-using ActorGateway.Domain.Mapping;
 
 namespace ActorGateway.Actors;
 
@@ -44,8 +43,8 @@ public sealed class GatewayNode
 
     public GatewayIngress Ingress { get; }
 
-    /// <param name="report">Receives configuration problems that do not stop the node (skipped directory lines).</param>
-    public static GatewayNode Start(ActorSystem system, GatewayNodeOptions? options = null, Action<string>? report = null)
+    /// <param name="report">Receives (code, text) for configuration problems that do not stop the node (skipped directory lines, a missing directory file).</param>
+    public static GatewayNode Start(ActorSystem system, GatewayNodeOptions? options = null, Action<string, string>? report = null)
     {
         options ??= new GatewayNodeOptions();
         var config = system.Settings.Config;
@@ -85,5 +84,4 @@ public sealed class GatewayNode
         return ActorSystem.Create(name, GatewayConfig.ForSqlite(dataDir, overrides));
     }
 
-    internal static RouteTable LoadRoutes(Config config, string dataDir, Action<string>? report) => RouteConfig.Load(config, dataDir, report);
 }

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using ActorGateway.Domain;
 using ActorGateway.Domain.Mapping;
 
 namespace ActorGateway.Actors.Configuration;
@@ -7,8 +8,8 @@ namespace ActorGateway.Actors.Configuration;
 /// <summary>Builds the <see cref="RouteTable"/> from <c>actor-gateway.routes</c>, reading directory files from disk.</summary>
 public static class RouteConfig
 {
-    /// <param name="report">Receives one line per skipped directory line or missing directory file.</param>
-    public static RouteTable Load(Config root, string dataDir, Action<string>? report = null)
+    /// <param name="report">Receives (code, text) for each skipped directory line or missing directory file.</param>
+    public static RouteTable Load(Config root, string dataDir, Action<string, string>? report = null)
     {
         var routes = new List<Route>();
         var items = root.GetValue("actor-gateway.routes")?.GetArray() ?? [];
@@ -31,7 +32,7 @@ public static class RouteConfig
         return new RouteTable(routes);
     }
 
-    private static ProfsAddressProfile LoadProfs(Config c, string name, string dataDir, Action<string>? report)
+    private static ProfsAddressProfile LoadProfs(Config c, string name, string dataDir, Action<string, string>? report)
     {
         const int maxLength = 8;
         UserIdTemplate template;
@@ -52,11 +53,11 @@ public static class RouteConfig
             if (File.Exists(path))
             {
                 directory = AddressDirectory.Parse(File.ReadAllText(path), maxLength, out var problems);
-                foreach (var p in problems) report?.Invoke($"{path}:{p.LineNumber}: {p.Reason}");
+                foreach (var p in problems) report?.Invoke(ReasonCodes.DirectoryLineSkipped, $"{path}:{p.LineNumber}: {p.Reason}");
             }
             else
             {
-                report?.Invoke($"{path}: directory file not found; route '{name}' maps by template only");
+                report?.Invoke(ReasonCodes.DirectoryMissing, $"{path}: directory file not found; route '{name}' maps by template only");
             }
         }
 

@@ -79,7 +79,7 @@ public static class GatewayHost
                     try
                     {
                         var log = Logging.GetLogger(system, "gateway-config");
-                        holder.Set(GatewayNode.Start(system, report: line => log.Warning("{Code} {Problem}", ReasonCodes.DirectoryLineSkipped, line)));
+                        holder.Set(GatewayNode.Start(system, report: (code, problem) => log.Warning("{Code} {Problem}", code, problem)));
                     }
                     catch (Exception ex)
                     {
