@@ -15,6 +15,12 @@ public sealed record PersonName(string Given, string Surname)
         "jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "esq", "esq.",
     };
 
+    /// <summary>Honorifics before a name are not the given name ("Dr. Grace Hopper" is GHOPPER).</summary>
+    private static readonly HashSet<string> Honorifics = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "prof", "prof.", "sir", "dame",
+    };
+
     /// <summary>
     /// True when the name has nothing in it: null, empty, or only characters that render as
     /// nothing (any Unicode white space, control or format characters such as zero-width spaces).
@@ -36,7 +42,7 @@ public sealed record PersonName(string Given, string Surname)
         if (comma >= 0)
         {
             var surname = Tokens(cleaned[..comma]).Where(t => !Suffixes.Contains(t)).ToList();
-            var given = Tokens(cleaned[(comma + 1)..]).Where(t => !Suffixes.Contains(t)).ToList();
+            var given = WithoutHonorifics(Tokens(cleaned[(comma + 1)..]).Where(t => !Suffixes.Contains(t)).ToList());
             if (surname.Count > 0)
             {
                 return new PersonName(given.FirstOrDefault() ?? string.Empty, string.Join(' ', surname));
@@ -45,7 +51,7 @@ public sealed record PersonName(string Given, string Surname)
             cleaned = cleaned[(comma + 1)..];
         }
 
-        var tokens = Tokens(cleaned).Where(t => !Suffixes.Contains(t)).ToList();
+        var tokens = WithoutHonorifics(Tokens(cleaned).Where(t => !Suffixes.Contains(t)).ToList());
         return tokens.Count switch
         {
             0 => new PersonName(string.Empty, string.Empty),
@@ -78,6 +84,14 @@ public sealed record PersonName(string Given, string Surname)
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
             or UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator ||
         rune.Value is 0x2800 /* braille blank */ or 0x3164 /* hangul filler */ or 0x115F or 0x1160 or 0xFFA0;
+
+    /// <summary>Drops leading honorifics, but never the last token ("Dr." alone stays a name).</summary>
+    private static List<string> WithoutHonorifics(List<string> tokens)
+    {
+        var skip = 0;
+        while (skip < tokens.Count - 1 && Honorifics.Contains(tokens[skip])) skip++;
+        return skip == 0 ? tokens : tokens.Skip(skip).ToList();
+    }
 
     private static List<string> Tokens(string s)
     {

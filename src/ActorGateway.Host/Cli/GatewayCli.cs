@@ -132,7 +132,7 @@ public static class GatewayCli
         {
             await output.WriteLineAsync($"Quarantined:     {Path.GetFileName(d.Source)} -> {d.Reason} (message {d.Id})");
         }
-        await output.WriteLineAsync("Look closer:");
+        await output.WriteLineAsync("Look closer (from the source tree, 'gateway' is 'dotnet run --project src/ActorGateway.Host --'):");
         if (dead.Count > 0) await output.WriteLineAsync($"  gateway journal {dead[0].Id} --data-dir {dir}");
         await output.WriteLineAsync($"  gateway deadletters --data-dir {dir}");
         return ExitCodes.Ok;

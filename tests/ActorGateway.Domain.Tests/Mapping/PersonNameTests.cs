@@ -23,6 +23,10 @@ public class PersonNameTests
     [InlineData("Smith,", "", "Smith")]
     [InlineData(", John", "", "John")]
     [InlineData("Tim Berners-Lee", "Tim", "Berners-Lee")]
+    [InlineData("Dr. Grace Hopper", "Grace", "Hopper")]
+    [InlineData("Hopper, Dr. Grace", "Grace", "Hopper")]
+    [InlineData("Prof Sir Tim Berners-Lee", "Tim", "Berners-Lee")]
+    [InlineData("Dr.", "", "Dr.")]
     public void Should_split_a_display_name_into_given_name_and_surname(string displayName, string given, string surname)
     {
         Assert.Equal(new PersonName(given, surname), PersonName.Parse(displayName));
