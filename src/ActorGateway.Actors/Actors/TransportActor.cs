@@ -23,8 +23,9 @@ public sealed class TransportActor : ReceiveActor
         {
             var replyTo = Sender;
             var original = await content.ReadAsync(cmd.MessageId, _stopping.Token);
-            var outbound = OutboundRewriter.Rewrite(original, cmd.MessageId, cmd.Sender, cmd.Recipients);
-            var receipt = await transport.DeliverAsync(cmd.MessageId, outbound, _stopping.Token);
+            var outbound = OutboundRewriter.Rewrite(original, cmd.MessageId, cmd.Recipients);
+            var envelope = new OutboundEnvelope(cmd.Sender.Target, cmd.Recipients.Select(r => r.Target).ToList());
+            var receipt = await transport.DeliverAsync(cmd.MessageId, outbound, envelope, _stopping.Token);
             replyTo.Tell(new StageProtocol.DeliverySucceeded(cmd.MessageId, transport.Name, receipt));
         });
     }

@@ -5,9 +5,9 @@ namespace ActorGateway.Domain.Outbound;
 
 /// <summary>
 /// Produces the message the target receives: To/Cc carry the mapped addresses, the originals
-/// are kept in <c>X-Gateway-Original-To</c>/<c>-Cc</c>, Bcc is removed, and the mapped envelope
-/// is written as <c>X-Sender</c>/<c>X-Receiver</c> lines (the pickup-directory convention) so a
-/// downstream MTA knows every recipient. Pure: bytes in, bytes out.
+/// are kept in <c>X-Gateway-Original-To</c>/<c>-Cc</c>, and Bcc is removed. For a pickup-style
+/// spool, <see cref="WithPickupEnvelope"/> adds the mapped envelope as <c>X-Sender</c>/<c>X-Receiver</c>
+/// lines so a downstream MTA knows every recipient. Pure: bytes in, bytes out.
 /// </summary>
 public static class OutboundRewriter
 {
@@ -19,7 +19,8 @@ public static class OutboundRewriter
     // newline (LF on Linux), which rewrote every line ending of the message, body included.
     private static readonly FormatOptions Format = CreateFormat();
 
-    public static byte[] Rewrite(ReadOnlyMemory<byte> original, MessageId id, MappedAddress sender, IReadOnlyList<MappedAddress> recipients)
+    /// <param name="recipients">The mapped recipients this delivery is for; To/Cc are rebuilt from them.</param>
+    public static byte[] Rewrite(ReadOnlyMemory<byte> original, MessageId id, IReadOnlyList<MappedAddress> recipients)
     {
         MimeMessage message;
         using (var input = new MemoryStream(original.ToArray(), writable: false))
@@ -51,9 +52,17 @@ public static class OutboundRewriter
         }
 
         using var output = new MemoryStream(original.Length + 512);
-        WriteLine(output, $"X-Sender: {sender.Target}");
-        foreach (var r in recipients) WriteLine(output, $"X-Receiver: {r.Target}");
         message.WriteTo(Format, output);
+        return output.ToArray();
+    }
+
+    /// <summary>Prefixes <c>X-Sender</c>/<c>X-Receiver</c> lines: the pickup-directory envelope convention.</summary>
+    public static byte[] WithPickupEnvelope(ReadOnlySpan<byte> message, string sender, IEnumerable<string> recipients)
+    {
+        using var output = new MemoryStream(message.Length + 256);
+        WriteLine(output, $"X-Sender: {sender}");
+        foreach (var r in recipients) WriteLine(output, $"X-Receiver: {r}");
+        output.Write(message);
         return output.ToArray();
     }
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using ActorGateway.Actors.Actors;
 using ActorGateway.Actors.Protocol;
 using ActorGateway.Actors.Query;
+using ActorGateway.Actors.Transport;
 using ActorGateway.Actors.Tests.Support;
 using ActorGateway.Domain;
 using ActorGateway.Domain.Messages;
@@ -67,7 +68,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
             using var harness = new GatewayHarness(system);
             var id = await harness.SubmitAsync(TestMessages.Build(1));
             await harness.Outcomes.WaitAsync(id).WaitAsync(TimeSpan.FromSeconds(30));
-            var receipt = await spool.DeliverAsync(id, TestMessages.Build(2), CancellationToken.None);
+            var receipt = await spool.DeliverAsync(id, TestMessages.Build(2), new OutboundEnvelope("a@fabrikam.com", ["X@Y"]), CancellationToken.None);
 
             Assert.True(receipt.AlreadyPresent);
             Assert.Single(Directory.GetFiles(dir.Spool, "*.eml"));

@@ -12,7 +12,7 @@ public sealed class BlockingTransport : IMessageTransport
 
     public int Entered => Volatile.Read(ref _entered);
 
-    public async Task<DeliveryReceipt> DeliverAsync(MessageId id, ReadOnlyMemory<byte> content, CancellationToken ct)
+    public async Task<DeliveryReceipt> DeliverAsync(MessageId id, ReadOnlyMemory<byte> content, OutboundEnvelope envelope, CancellationToken ct)
     {
         Interlocked.Increment(ref _entered);
         await Task.Delay(Timeout.Infinite, ct);
@@ -30,10 +30,10 @@ public sealed class FlakyTransport(IMessageTransport inner, Func<Exception> fail
 
     public int Calls => Volatile.Read(ref _calls);
 
-    public Task<DeliveryReceipt> DeliverAsync(MessageId id, ReadOnlyMemory<byte> content, CancellationToken ct)
+    public Task<DeliveryReceipt> DeliverAsync(MessageId id, ReadOnlyMemory<byte> content, OutboundEnvelope envelope, CancellationToken ct)
     {
         Interlocked.Increment(ref _calls);
         if (Interlocked.Decrement(ref _remaining) >= 0) throw failure();
-        return inner.DeliverAsync(id, content, ct);
+        return inner.DeliverAsync(id, content, envelope, ct);
     }
 }

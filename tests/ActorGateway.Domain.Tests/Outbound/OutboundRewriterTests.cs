@@ -33,7 +33,10 @@ public class OutboundRewriterTests
     ];
 
     private static string Rewrite(string original, IReadOnlyList<MappedAddress>? recipients = null) =>
-        Encoding.UTF8.GetString(OutboundRewriter.Rewrite(Encoding.UTF8.GetBytes(original), Id, Sender, recipients ?? Recipients));
+        Encoding.UTF8.GetString(RewriteBytes(Encoding.UTF8.GetBytes(original), recipients ?? Recipients));
+
+    private static byte[] RewriteBytes(byte[] original, IReadOnlyList<MappedAddress> recipients) =>
+        OutboundRewriter.WithPickupEnvelope(OutboundRewriter.Rewrite(original, Id, recipients), Sender.Target, recipients.Select(r => r.Target));
 
     private static MimeMessage Load(string text) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(text)));
 
@@ -101,7 +104,7 @@ public class OutboundRewriterTests
     [Fact]
     public void Should_end_every_line_with_crlf_whatever_the_host_platform()
     {
-        var bytes = OutboundRewriter.Rewrite(Encoding.UTF8.GetBytes(Original), Id, Sender, Recipients);
+        var bytes = RewriteBytes(Encoding.UTF8.GetBytes(Original), Recipients);
 
         for (var i = 0; i < bytes.Length; i++)
         {
