@@ -64,7 +64,7 @@ public sealed record PersonName(string Given, string Surname)
     public static string Normalize(string text)
     {
         var sb = new StringBuilder(text.Length);
-        foreach (var c in text.Normalize(NormalizationForm.FormD))
+        foreach (var c in Decompose(text))
         {
             if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
             var folded = c switch
@@ -77,6 +77,30 @@ public sealed record PersonName(string Given, string Surname)
             if (char.IsAsciiLetterOrDigit(c)) sb.Append(char.ToUpperInvariant(c));
         }
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Canonical decomposition (é → e + ◌́). Lone surrogates and noncharacters such as U+FFFE make
+    /// string normalisation throw, so they are dropped first: hostile input maps or fails cleanly.
+    /// </summary>
+    private static string Decompose(string text)
+    {
+        var clean = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var v = rune.Value;
+            var noncharacter = v is >= 0xFDD0 and <= 0xFDEF || (v & 0xFFFE) == 0xFFFE;
+            if (rune != Rune.ReplacementChar && !noncharacter) clean.Append(rune.ToString());
+        }
+        var cleaned = clean.ToString();
+        try
+        {
+            return cleaned.Normalize(NormalizationForm.FormD);
+        }
+        catch (ArgumentException)
+        {
+            return cleaned; // unassigned code points the runtime refuses: no letters to fold there anyway
+        }
     }
 
     private static bool IsInvisible(Rune rune) =>

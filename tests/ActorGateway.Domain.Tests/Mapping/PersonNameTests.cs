@@ -89,4 +89,13 @@ public class PersonNameTests
     {
         Assert.False(PersonName.IsBlank(displayName));
     }
+
+    [Theory]
+    [InlineData("Zo\uFFFEë M\uFFFFüller", "ZOEMULLER")]
+    [InlineData("Ada\uD800 Lovelace", "ADALOVELACE")]
+    [InlineData("Grace \uFDD0Hopper", "GRACEHOPPER")]
+    public void Should_normalize_text_with_noncharacters_and_lone_surrogates_without_throwing(string text, string expected)
+    {
+        Assert.Equal(expected, PersonName.Normalize(text));
+    }
 }
