@@ -8,13 +8,17 @@ using ActorGateway.Actors.Transport;
 
 namespace ActorGateway.Actors;
 
-/// <summary>Replaceable parts of a node, for tests and later transports.</summary>
-/// <param name="Transport">Delivers mapped messages; defaults to the spool transport.</param>
+/// <summary>Replaceable parts of a node, for tests and adapters.</summary>
+/// <param name="Transport">Takes the place of the spool transport (routes name it <c>spool</c>).</param>
 /// <param name="Children">Creates each message's stage children; defaults to the real mapper and transport.</param>
-public sealed record GatewayNodeOptions(IMessageTransport? Transport = null, Func<GatewayNodeParts, MessageChildFactories>? Children = null);
+/// <param name="Transports">Further transports, registered under their <see cref="IMessageTransport.Name"/> (e.g. the SMTP relay, <c>smtp</c>).</param>
+public sealed record GatewayNodeOptions(
+    IMessageTransport? Transport = null,
+    Func<GatewayNodeParts, MessageChildFactories>? Children = null,
+    IReadOnlyList<IMessageTransport>? Transports = null);
 
 /// <summary>The shared, stateless parts a node is built from.</summary>
-public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource Routes, ContentStore Content, IMessageTransport Transport);
+public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource Routes, ContentStore Content, TransportRegistry Transports);
 
 /// <summary>
 /// Builds one node's actor tree in an <see cref="ActorSystem"/>: <c>/user/dead-letter-queue</c> and
@@ -49,11 +53,20 @@ public sealed class GatewayNode
         options ??= new GatewayNodeOptions();
         var config = system.Settings.Config;
         var settings = GatewaySettings.From(config);
-        var routes = new RouteTableSource(RouteConfig.Load(config, settings.DataDir, report));
+        var routeTable = RouteConfig.Load(config, settings.DataDir, report);
+        var byName = new Dictionary<string, IMessageTransport> { [TransportRegistry.Spool] = options.Transport ?? new SpoolTransport(settings.SpoolDir) };
+        foreach (var extra in options.Transports ?? []) byName[extra.Name] = extra;
+        var transports = new TransportRegistry(byName);
+        var unknown = routeTable.Routes.Where(r => !transports.Contains(r.Transport)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new Akka.Configuration.ConfigurationException(
+                $"route '{unknown[0].Name}' names transport '{unknown[0].Transport}', which is not configured (have: {string.Join(", ", transports.Names)})");
+        }
+        var routes = new RouteTableSource(routeTable);
         var content = new ContentStore(settings.ContentDir);
-        var transport = options.Transport ?? new SpoolTransport(settings.SpoolDir);
-        var parts = new GatewayNodeParts(settings, routes, content, transport);
-        var children = options.Children?.Invoke(parts) ?? MessageChildFactories.Default(routes, content, transport);
+        var parts = new GatewayNodeParts(settings, routes, content, transports);
+        var children = options.Children?.Invoke(parts) ?? MessageChildFactories.Default(routes, content, transports);
 
         var deadLetterQueue = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(

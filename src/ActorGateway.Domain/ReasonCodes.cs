@@ -14,6 +14,9 @@ public static class ReasonCodes
 
     // Delivery.
     public const string ContentMissing = "GW-CONTENT-MISSING";
+    public const string RecipientRefused = "GW-RECIPIENT-REFUSED";
+    public const string RecipientDeferred = "GW-RECIPIENT-DEFERRED";
+    public const string NoTransport = "GW-NO-TRANSPORT";
 
     // Supervision.
     public const string Unhandled = "GW-UNHANDLED";

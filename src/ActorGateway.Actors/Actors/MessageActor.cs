@@ -4,6 +4,7 @@ using Akka.Persistence;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Actors.Protocol;
 using ActorGateway.Actors.Storage;
+using ActorGateway.Actors.Transport;
 using ActorGateway.Domain;
 using ActorGateway.Domain.DeadLetters;
 using ActorGateway.Domain.Events;
@@ -19,7 +20,9 @@ namespace ActorGateway.Actors.Actors;
 /// each stage in a child (<c>mapper</c>, then <c>transport</c>) and supervises it through
 /// <see cref="SupervisionPolicy"/>: a permanent failure quarantines the message at once and the
 /// failed stage is never run again for it, not even after a process restart, because the journal
-/// says so. Reports its end to the gateway with <see cref="MessageProtocol.MessageFinished"/>.
+/// says so. Outcomes are per recipient: one that cannot be mapped or is refused is dead-lettered
+/// alone while the others are delivered; one the target defers is retried alone.
+/// Reports its end to the gateway with <see cref="MessageProtocol.MessageFinished"/>.
 /// </summary>
 public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 {
@@ -35,7 +38,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private Stage? _runningStage;
     private int _unknownRestarts;
     private int _transientRetries;
-    private int _deliveryAttempts;
+    private bool _deadLetterConfirmed;
 
     public MessageActor(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content)
     {
@@ -53,7 +56,12 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Command<StageProtocol.DeliverySucceeded>(HandleDelivered);
         Command<RunStage>(cmd => RunStageNow(cmd.Stage));
         Command<StageFailed>(HandleStageFailed);
-        Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ => Finish(Outcomes.DeadLettered, _state.DeadLetter?.Reason));
+        Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ =>
+        {
+            Timers.Cancel("confirm-dead-letter");
+            _deadLetterConfirmed = true;
+            Continue();
+        });
         Command<ConfirmDeadLetter>(_ => SendDeadLetterRecord());
         Command<AbandonIfNotAccepted>(_ =>
         {
@@ -124,24 +132,32 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     /// <summary>Does whatever the journal says comes next.</summary>
     private void Continue()
     {
-        switch (_state.Status)
+        if (_state.Status == MessageStatus.New)
         {
-            case MessageStatus.New:
-                // Admitted before a crash but never accepted: the ingress got no acknowledgement. Give it
-                // the submit timeout to submit the same id again (a claimed pickup file does), then release.
-                Timers.StartSingleTimer(nameof(AbandonIfNotAccepted), AbandonIfNotAccepted.Instance, _settings.SubmitTimeout);
-                break;
-            case MessageStatus.Accepted:
-            case MessageStatus.Mapped:
-                if (_runningStage is null) RunStageNow(_state.NextStage!.Value);
-                break;
-            case MessageStatus.Delivered:
-                if (_settings.DeleteContentAfterDelivery) _content.Delete(_id);
-                Finish(Outcomes.Delivered, null);
-                break;
-            case MessageStatus.DeadLettered:
-                SendDeadLetterRecord();
-                break;
+            // Admitted before a crash but never accepted: the ingress got no acknowledgement. Give it
+            // the submit timeout to submit the same id again (a claimed pickup file does), then release.
+            Timers.StartSingleTimer(nameof(AbandonIfNotAccepted), AbandonIfNotAccepted.Instance, _settings.SubmitTimeout);
+            return;
+        }
+        if (_state.NeedsPartialDeadLetter)
+        {
+            DeadLetterRecipients();
+            return;
+        }
+        if (_state.Status == MessageStatus.DeadLettered && !_deadLetterConfirmed)
+        {
+            SendDeadLetterRecord();
+            return;
+        }
+        if (_state.NextStage is { } next)
+        {
+            if (_runningStage is null) RunStageNow(next);
+            return;
+        }
+        if (_state.IsFinished)
+        {
+            if (_state.Status == MessageStatus.Delivered && _settings.DeleteContentAfterDelivery) _content.Delete(_id);
+            Finish(_state.Outcome, _state.DeadLetter?.Reason);
         }
     }
 
@@ -157,43 +173,107 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 break;
             case Stage.Delivery:
                 _stageChild ??= _children.Transport(Context, _id);
-                _deliveryAttempts++;
-                _stageChild.Tell(new StageProtocol.Deliver(_id, _state.Mapping!.Sender, _state.Mapping.Recipients));
+                var mapping = _state.Mapping!;
+                _stageChild.Tell(new StageProtocol.Deliver(_id, mapping.Sender, _state.PendingRecipients, mapping.Recipients));
                 break;
+            default:
+                throw new InvalidOperationException($"stage {stage} is not run by this actor yet");
         }
     }
 
     private void HandleMapped(StageProtocol.MappingSucceeded result)
     {
         if (_state.Status != MessageStatus.Accepted) return;
-        Persist(new RecipientsMapped(_id, result.Sender, result.Recipients, DateTimeOffset.UtcNow), e =>
+        Persist(new RecipientsMapped(_id, result.Sender, result.Recipients, DateTimeOffset.UtcNow, result.Failed.Count > 0 ? result.Failed : null), e =>
         {
             _state = _state.Apply(e);
+            foreach (var f in result.Failed)
+            {
+                // Logged now, with the recipient and the message id; quarantined once the others are delivered.
+                _log.Warning("{Code} {MessageId}: recipient {Recipient} ({Role}) cannot be mapped: {Detail}; the other recipients go on",
+                    f.Reason, _id, f.Address, f.Role, f.Detail);
+            }
             EndStage();
-            RunStageNow(Stage.Delivery);
+            Continue();
         });
     }
 
     private void HandleDelivered(StageProtocol.DeliverySucceeded result)
     {
-        if (_state.Status != MessageStatus.Mapped) return;
-        Persist(new MessageDelivered(_id, result.Transport, result.Receipt.Location, result.Receipt.AlreadyPresent, _deliveryAttempts, DateTimeOffset.UtcNow), e =>
+        if (_state.Status != MessageStatus.Mapped || _runningStage != Stage.Delivery) return;
+        var byTarget = _state.Mapping!.Recipients.GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
+        RecipientFailure Failure(RecipientResult r, string reason)
+        {
+            var mapped = byTarget.GetValueOrDefault(r.Recipient);
+            return new RecipientFailure(mapped?.Role ?? AddressRole.To, r.Recipient, reason, Stage.Delivery,
+                $"{result.Transport} answered: {r.Reply ?? "(no reply)"}", mapped?.Route, r.Reply);
+        }
+        var receipt = result.Receipt;
+        var delivered = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Delivered).Select(r => r.Recipient).ToList();
+        var refused = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Refused).Select(r => Failure(r, ReasonCodes.RecipientRefused)).ToList();
+        var deferred = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Deferred).Select(r => Failure(r, ReasonCodes.RecipientDeferred)).ToList();
+        var attempt = _state.DeliveryAttempts + 1;
+
+        if (deferred.Count == 0)
+        {
+            Persist(new MessageDelivered(_id, result.Transport, receipt.Location, receipt.AlreadyPresent, attempt, DateTimeOffset.UtcNow, delivered, refused.Count > 0 ? refused : null), e =>
+            {
+                _state = _state.Apply(e);
+                EndStage();
+                _log.Info("{Code} Delivered {MessageId} via {Transport} to {Location} ({Delivered} delivered, {Refused} refused; already present: {AlreadyPresent})",
+                    new object[] { e.AlreadyPresent ? ReasonCodes.DeliveredAlreadyPresent : ReasonCodes.Delivered, _id, e.Transport, e.Location, delivered.Count, refused.Count, e.AlreadyPresent });
+                Continue();
+            });
+            return;
+        }
+
+        // The target said "later" for some recipients: settle the others, retry only those, never blame the message.
+        Persist(new DeliveryAttempted(_id, result.Transport, receipt.Location, delivered, refused, deferred, attempt, DateTimeOffset.UtcNow), e =>
         {
             _state = _state.Apply(e);
-            EndStage();
-            _log.Info("{Code} Delivered {MessageId} via {Transport} to {Location} (already present: {AlreadyPresent})",
-                e.AlreadyPresent ? ReasonCodes.DeliveredAlreadyPresent : ReasonCodes.Delivered, _id, e.Transport, e.Location, e.AlreadyPresent);
-            Continue();
+            _runningStage = null;
+            _transientRetries++;
+            var delay = SupervisionPolicy.Backoff(_transientRetries, _settings.TransientRetryMin, _settings.TransientRetryMax, Random.Shared.NextDouble());
+            _log.Warning("{Code} {MessageId}: {Deferred} recipient(s) deferred by {Transport} ({Reply}); retry {Retry} in {Delay}",
+                new object?[] { ReasonCodes.RecipientDeferred, _id, deferred.Count, result.Transport, deferred[0].Reply, _transientRetries, delay });
+            Timers.StartSingleTimer("retry-stage", new RunStage(Stage.Delivery), delay);
         });
+    }
+
+    /// <summary>Quarantines the recipients that failed for good once nothing else is pending.</summary>
+    private void DeadLetterRecipients()
+    {
+        var failed = _state.FailedRecipients;
+        var first = failed[0];
+        var evt = new MessageDeadLettered(
+            _id,
+            first.Reason,
+            first.Stage,
+            first.Address,
+            nameof(RecipientFailure),
+            $"{failed.Count} recipient(s) failed: " + string.Join("; ", failed.Select(f => $"{f.Address} {f.Reason}")),
+            null,
+            Math.Max(1, _state.DeliveryAttempts),
+            DateTimeOffset.UtcNow,
+            failed,
+            Partial: _state.DeliveredTo.Count > 0);
+        PersistDeadLetter(evt);
     }
 
     private void HandleStageFailed(StageFailed failed)
     {
-        if (_state.IsFinished) return;
+        if (_state.Status == MessageStatus.DeadLettered) return;
         _stageChild = null; // stopped by the Stop directive
         _runningStage = null;
         var ex = failed.Exception;
-        var evt = new MessageDeadLettered(
+        IReadOnlyList<RecipientFailure>? recipients = ex switch
+        {
+            MessageUnmappableException u => u.Failures,
+            AddressMappingException a => [new RecipientFailure(a.SourceAddress.Role, a.SourceAddress.Address, a.ReasonCode, failed.Stage, ex.Message)],
+            _ => null,
+        };
+        PersistDeadLetter(new MessageDeadLettered(
             _id,
             FailureClassifier.ReasonCode(ex),
             failed.Stage,
@@ -202,13 +282,19 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             ex.Message,
             TrimStackTrace(ex.StackTrace),
             failed.Attempts,
-            DateTimeOffset.UtcNow);
+            DateTimeOffset.UtcNow,
+            recipients,
+            Partial: _state.DeliveredTo.Count > 0));
+    }
+
+    private void PersistDeadLetter(MessageDeadLettered evt)
+    {
         Persist(evt, e =>
         {
             _state = _state.Apply(e);
-            _log.Error("{Code} Dead-lettered {MessageId} at {Stage}, reason {Reason}, recipient {Recipient}, after {Attempts} attempt(s): {Error}",
-                new object?[] { ReasonCodes.DeadLettered, _id, e.Stage, e.Reason, e.Recipient, e.Attempts, e.ErrorMessage });
-            SendDeadLetterRecord();
+            _log.Error("{Code} Dead-lettered {MessageId} at {Stage}, reason {Reason}, recipient {Recipient}, after {Attempts} attempt(s) (partial: {Partial}): {Error}",
+                new object?[] { ReasonCodes.DeadLettered, _id, e.Stage, e.Reason, e.Recipient, e.Attempts, e.Partial, e.ErrorMessage });
+            Continue();
         });
     }
 
@@ -233,6 +319,16 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         Timers.CancelAll();
         Context.Parent.Tell(new MessageProtocol.MessageFinished(_id, outcome, reason));
+        Context.Stop(Self);
+    }
+
+    /// <summary>
+    /// An event the journal refused to store (it cannot be serialised) would leave the message waiting
+    /// forever; stopping hands it to the gateway's resume back-off, which reports GW-MESSAGE-STUCK.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
         Context.Stop(Self);
     }
 

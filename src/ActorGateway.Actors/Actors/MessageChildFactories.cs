@@ -11,10 +11,10 @@ public delegate IActorRef ChildFactory(IActorContext context, MessageId messageI
 /// <summary>The two stage children every message actor creates.</summary>
 public sealed record MessageChildFactories(ChildFactory Mapper, ChildFactory Transport)
 {
-    public static MessageChildFactories Default(RouteTableSource routes, ContentStore content, IMessageTransport transport)
+    public static MessageChildFactories Default(RouteTableSource routes, ContentStore content, TransportRegistry transports)
     {
         var mapperProps = MapperActor.Props(routes);
-        var transportProps = TransportActor.Props(content, transport);
+        var transportProps = TransportActor.Props(content, transports);
         return new MessageChildFactories(
             (ctx, _) => ctx.ActorOf(mapperProps, MapperActor.Name),
             (ctx, _) => ctx.ActorOf(transportProps, TransportActor.Name));

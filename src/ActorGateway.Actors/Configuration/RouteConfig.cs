@@ -25,49 +25,64 @@ public static class RouteConfig
             IAddressProfile profile = kind switch
             {
                 "profs" => LoadProfs(c, name, dataDir, report),
-                _ => throw new ConfigurationException($"route '{name}': unknown profile kind '{kind}' (known: profs)"),
+                "smtp-rewrite" => LoadSmtpRewrite(c, name),
+                _ => throw new ConfigurationException($"route '{name}': unknown profile kind '{kind}' (known: profs, smtp-rewrite)"),
             };
-            routes.Add(new Route(name, domains, profile));
+            var transport = c.GetString("transport", "spool");
+            routes.Add(new Route(name, domains, profile, transport, c.GetBoolean("notify-sender", false)));
         }
         return new RouteTable(routes);
     }
 
+    /// <summary>The directory files the routes read, so a reloader can watch them.</summary>
+    public static IReadOnlyList<string> DirectoryFiles(Config root, string dataDir) =>
+        (root.GetValue("actor-gateway.routes")?.GetArray() ?? [])
+            .Select(item => new Config(new HoconRoot(item)).GetString("profile.directory", null))
+            .Where(f => !string.IsNullOrWhiteSpace(f))
+            .Select(f => Path.GetFullPath(Path.Combine(dataDir, f!)))
+            .Distinct()
+            .ToList();
+
     private static ProfsAddressProfile LoadProfs(Config c, string name, string dataDir, Action<string, string>? report)
     {
         const int maxLength = 8;
-        UserIdTemplate template;
+        return Build(name, () => new ProfsAddressProfile(
+            c.GetString("profile.node", "").ToUpperInvariant(),
+            UserIdTemplate.Parse(c.GetString("profile.template", UserIdTemplate.Default)),
+            LoadDirectory(c, name, dataDir, maxLength, report),
+            maxLength));
+    }
+
+    private static SmtpRewriteProfile LoadSmtpRewrite(Config c, string name)
+    {
+        if (c.HasPath("profile.directory")) throw new ConfigurationException($"route '{name}': smtp-rewrite profiles take no directory");
+        return Build(name, () => new SmtpRewriteProfile(c.GetString("profile.domain", ""), c.GetString("profile.local-part", "{local}")));
+    }
+
+    private static T Build<T>(string route, Func<T> build)
+    {
         try
         {
-            template = UserIdTemplate.Parse(c.GetString("profile.template", UserIdTemplate.Default));
+            return build();
         }
         catch (FormatException ex)
         {
-            throw new ConfigurationException($"route '{name}': {ex.Message}");
+            throw new ConfigurationException($"route '{route}': {ex.Message}");
         }
+    }
 
-        var directory = AddressDirectory.Empty;
+    private static AddressDirectory LoadDirectory(Config c, string name, string dataDir, int maxLength, Action<string, string>? report)
+    {
         var file = c.GetString("profile.directory", null);
-        if (!string.IsNullOrWhiteSpace(file))
+        if (string.IsNullOrWhiteSpace(file)) return AddressDirectory.Empty;
+        var path = Path.GetFullPath(Path.Combine(dataDir, file));
+        if (!File.Exists(path))
         {
-            var path = Path.GetFullPath(Path.Combine(dataDir, file));
-            if (File.Exists(path))
-            {
-                directory = AddressDirectory.Parse(File.ReadAllText(path), maxLength, out var problems);
-                foreach (var p in problems) report?.Invoke(ReasonCodes.DirectoryLineSkipped, $"{path}:{p.LineNumber}: {p.Reason}");
-            }
-            else
-            {
-                report?.Invoke(ReasonCodes.DirectoryMissing, $"{path}: directory file not found; route '{name}' maps by template only");
-            }
+            report?.Invoke(ReasonCodes.DirectoryMissing, $"{path}: directory file not found; route '{name}' maps by template only");
+            return AddressDirectory.Empty;
         }
-
-        try
-        {
-            return new ProfsAddressProfile(c.GetString("profile.node", "").ToUpperInvariant(), template, directory, maxLength);
-        }
-        catch (FormatException ex)
-        {
-            throw new ConfigurationException($"route '{name}': {ex.Message}");
-        }
+        var directory = AddressDirectory.Parse(File.ReadAllText(path), maxLength, out var problems);
+        foreach (var p in problems) report?.Invoke(ReasonCodes.DirectoryLineSkipped, $"{path}:{p.LineNumber}: {p.Reason}");
+        return directory;
     }
 }

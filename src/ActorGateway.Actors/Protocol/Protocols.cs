@@ -62,11 +62,11 @@ public static class StageProtocol
     /// <summary>Message actor → mapper.</summary>
     public sealed record MapRecipients(MessageId MessageId, MessageEnvelope Envelope) : IWithMessageId;
 
-    /// <summary>Mapper → message actor: every address mapped. (A failure is thrown, for the supervisor.)</summary>
-    public sealed record MappingSucceeded(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients) : IWithMessageId;
+    /// <summary>Mapper → message actor: the sender and at least one recipient mapped; <paramref name="Failed"/> could not be. (When nothing maps, that is thrown, for the supervisor.)</summary>
+    public sealed record MappingSucceeded(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<RecipientFailure> Failed) : IWithMessageId;
 
-    /// <summary>Message actor → transport.</summary>
-    public sealed record Deliver(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients) : IWithMessageId;
+    /// <summary>Message actor → transport: deliver to <paramref name="Recipients"/> (the pending ones); headers show <paramref name="AllRecipients"/>.</summary>
+    public sealed record Deliver(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<MappedAddress> AllRecipients) : IWithMessageId;
 
     /// <summary>Transport → message actor.</summary>
     public sealed record DeliverySucceeded(MessageId MessageId, string Transport, DeliveryReceipt Receipt) : IWithMessageId;

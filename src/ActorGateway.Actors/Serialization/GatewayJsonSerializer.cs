@@ -23,8 +23,11 @@ public sealed class GatewayJsonSerializer(ExtendedActorSystem system) : Serializ
     {
         ["message-accepted.v1"] = typeof(MessageEvents.MessageAccepted),
         ["recipients-mapped.v1"] = typeof(MessageEvents.RecipientsMapped),
+        ["delivery-attempted.v1"] = typeof(MessageEvents.DeliveryAttempted),
         ["message-delivered.v1"] = typeof(MessageEvents.MessageDelivered),
         ["message-dead-lettered.v1"] = typeof(MessageEvents.MessageDeadLettered),
+        ["sender-notified.v1"] = typeof(MessageEvents.SenderNotified),
+        ["sender-notification-failed.v1"] = typeof(MessageEvents.SenderNotificationFailed),
         ["message-admitted.v1"] = typeof(GatewayEvents.MessageAdmitted),
         ["message-released.v1"] = typeof(GatewayEvents.MessageReleased),
         ["in-flight-snapshot.v1"] = typeof(GatewayEvents.InFlightSnapshot),

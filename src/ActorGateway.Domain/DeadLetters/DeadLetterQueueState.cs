@@ -15,10 +15,12 @@ public sealed record DeadLetterEntry(
     string ErrorMessage,
     int Attempts,
     DateTimeOffset At,
-    string? Source)
+    string? Source,
+    IReadOnlyList<RecipientFailure>? Recipients = null,
+    bool Partial = false)
 {
     public static DeadLetterEntry From(MessageEvents.MessageDeadLettered e, string? source) =>
-        new(e.MessageId, e.Reason, e.Stage, e.Recipient, e.ErrorType, e.ErrorMessage, e.Attempts, e.At, source);
+        new(e.MessageId, e.Reason, e.Stage, e.Recipient, e.ErrorType, e.ErrorMessage, e.Attempts, e.At, source, e.Recipients, e.Partial);
 }
 
 /// <summary>Events of the dead-letter queue (persistence id <c>dead-letter-queue</c>).</summary>

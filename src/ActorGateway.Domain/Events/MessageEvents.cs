@@ -25,15 +25,53 @@ public static class MessageEvents
     public sealed record MessageAccepted(MessageId MessageId, string Source, long SizeBytes, MessageEnvelope Envelope, DateTimeOffset At)
         : IMessageEvent;
 
-    /// <summary>Every address mapped into the target's format.</summary>
-    public sealed record RecipientsMapped(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, DateTimeOffset At)
-        : IMessageEvent;
+    /// <summary>
+    /// The addresses are mapped into the target's format. <paramref name="Failed"/> lists recipients
+    /// that cannot be mapped: they are not delivered, and end in the dead-letter entry, while the
+    /// mapped ones go on.
+    /// </summary>
+    public sealed record RecipientsMapped(
+        MessageId MessageId,
+        MappedAddress Sender,
+        IReadOnlyList<MappedAddress> Recipients,
+        DateTimeOffset At,
+        IReadOnlyList<RecipientFailure>? Failed = null) : IMessageEvent;
 
-    /// <summary>The transport delivered the message. <paramref name="AlreadyPresent"/> says a replay found it delivered already.</summary>
-    public sealed record MessageDelivered(MessageId MessageId, string Transport, string Location, bool AlreadyPresent, int Attempts, DateTimeOffset At)
-        : IMessageEvent;
+    /// <summary>
+    /// A delivery attempt that left recipients deferred (the target said "try later" for them).
+    /// Only those are tried again; delivered and refused ones are settled.
+    /// </summary>
+    public sealed record DeliveryAttempted(
+        MessageId MessageId,
+        string Transport,
+        string Location,
+        IReadOnlyList<string> Delivered,
+        IReadOnlyList<RecipientFailure> Refused,
+        IReadOnlyList<RecipientFailure> Deferred,
+        int Attempt,
+        DateTimeOffset At) : IMessageEvent;
 
-    /// <summary>The message cannot be processed and is in quarantine. Its failed stage is never run again unless an operator asks.</summary>
+    /// <summary>
+    /// Delivery is finished: no recipient is pending. <paramref name="AlreadyPresent"/> says a
+    /// recovery found it delivered already (nothing was sent twice). <paramref name="Refused"/>
+    /// lists recipients the target refused for good in this last attempt.
+    /// </summary>
+    public sealed record MessageDelivered(
+        MessageId MessageId,
+        string Transport,
+        string Location,
+        bool AlreadyPresent,
+        int Attempts,
+        DateTimeOffset At,
+        IReadOnlyList<string>? Delivered = null,
+        IReadOnlyList<RecipientFailure>? Refused = null) : IMessageEvent;
+
+    /// <summary>
+    /// The message, or some of its recipients (<paramref name="Partial"/>), cannot be processed and
+    /// are in quarantine. A failed stage is never run again for them unless an operator asks.
+    /// <paramref name="Recipients"/> names every failed recipient; <paramref name="NotifySender"/>
+    /// says a DSN is owed to the sender.
+    /// </summary>
     public sealed record MessageDeadLettered(
         MessageId MessageId,
         string Reason,
@@ -43,7 +81,16 @@ public static class MessageEvents
         string ErrorMessage,
         string? StackTrace,
         int Attempts,
-        DateTimeOffset At) : IMessageEvent;
+        DateTimeOffset At,
+        IReadOnlyList<RecipientFailure>? Recipients = null,
+        bool Partial = false,
+        bool NotifySender = false) : IMessageEvent;
+
+    /// <summary>The sender was sent a delivery status notification (RFC 3464) about the failed recipients.</summary>
+    public sealed record SenderNotified(MessageId MessageId, string To, string Transport, string Location, DateTimeOffset At) : IMessageEvent;
+
+    /// <summary>The DSN could not be sent and will not be tried again (the sender's system refused it).</summary>
+    public sealed record SenderNotificationFailed(MessageId MessageId, string Reason, string Detail, DateTimeOffset At) : IMessageEvent;
 }
 
 /// <summary>The gateway's in-flight registry (persistence id <c>gateway</c>): which messages must be resumed after a restart.</summary>

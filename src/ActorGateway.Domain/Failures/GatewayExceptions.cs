@@ -7,6 +7,8 @@ public enum Stage
 {
     Mapping,
     Delivery,
+    /// <summary>Sending the sender a DSN about dead-lettered recipients.</summary>
+    Notification,
 }
 
 /// <summary>
@@ -27,6 +29,17 @@ public sealed class AddressMappingException(string reasonCode, SourceAddress add
     : PermanentMessageException(reasonCode, $"{reasonCode}: cannot map {address.Role} {address}: {detail}", address.Address)
 {
     public SourceAddress SourceAddress { get; } = address;
+}
+
+/// <summary>No recipient of the message can be mapped (or its sender cannot): the whole message is dead-lettered.</summary>
+public sealed class MessageUnmappableException(IReadOnlyList<RecipientFailure> failures)
+    : PermanentMessageException(
+        failures[0].Reason,
+        $"{failures[0].Reason}: cannot map {failures[0].Role} {failures[0].Address}: {failures[0].Detail}" +
+        (failures.Count > 1 ? $" (and {failures.Count - 1} more)" : string.Empty),
+        failures[0].Address)
+{
+    public IReadOnlyList<RecipientFailure> Failures { get; } = failures;
 }
 
 /// <summary>

@@ -4,9 +4,10 @@ namespace ActorGateway.Domain.Mapping;
 
 /// <summary>
 /// A route: which recipient domains it covers (exact, <c>*.example.com</c> for subdomains, or
-/// <c>*</c>), and the address profile that maps them.
+/// <c>*</c>), the address profile that maps them, the transport that delivers them, and whether
+/// a sender is told (an RFC 3464 DSN) about recipients of this route that end dead-lettered.
 /// </summary>
-public sealed record Route(string Name, IReadOnlyList<string> Domains, IAddressProfile Profile)
+public sealed record Route(string Name, IReadOnlyList<string> Domains, IAddressProfile Profile, string Transport = "spool", bool NotifySender = false)
 {
     public bool Covers(string domain)
     {
@@ -41,7 +42,7 @@ public static class AddressMapper
         var route = routes.Find(sender.Domain);
         return route is null
             ? new AddressMapResult.Mapped(sender, new MappedAddress(sender.Role, sender.Address, sender.Address, "passthrough"))
-            : route.Profile.Map(sender);
+            : Stamp(route.Profile.Map(sender), route, transport: null);
     }
 
     /// <summary>Maps a recipient. A recipient no route covers is <see cref="ReasonCodes.NoRoute"/>.</summary>
@@ -54,6 +55,36 @@ public static class AddressMapper
         var route = routes.Find(recipient.Domain);
         return route is null
             ? new AddressMapResult.Failed(recipient, ReasonCodes.NoRoute, $"no route covers domain '{recipient.Domain}'")
-            : route.Profile.Map(recipient);
+            : Stamp(route.Profile.Map(recipient), route, route.Transport);
     }
+
+    /// <summary>
+    /// Maps a whole envelope. The sender must map (no message without one); each recipient maps or
+    /// fails on its own, so one bad recipient never costs the others their delivery.
+    /// </summary>
+    public static EnvelopeMapping MapEnvelope(MessageEnvelope envelope, RouteTable routes)
+    {
+        var sender = MapSender(envelope.Sender, routes);
+        var mapped = new List<MappedAddress>(envelope.Recipients.Count);
+        var failed = new List<RecipientFailure>();
+        foreach (var recipient in envelope.Recipients)
+        {
+            switch (MapRecipient(recipient, routes))
+            {
+                case AddressMapResult.Mapped m:
+                    mapped.Add(m.Address);
+                    break;
+                case AddressMapResult.Failed f:
+                    failed.Add(new RecipientFailure(recipient.Role, recipient.Address, f.ReasonCode, Failures.Stage.Mapping, f.Detail, routes.Find(recipient.Domain)?.Name));
+                    break;
+            }
+        }
+        return new EnvelopeMapping(sender, mapped, failed);
+    }
+
+    private static AddressMapResult Stamp(AddressMapResult result, Route route, string? transport) =>
+        result is AddressMapResult.Mapped m ? m with { Address = m.Address with { Route = route.Name, Transport = transport } } : result;
 }
+
+/// <summary>The mapping of a whole envelope: the sender's result, and each recipient mapped or failed.</summary>
+public sealed record EnvelopeMapping(AddressMapResult Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<RecipientFailure> Failed);

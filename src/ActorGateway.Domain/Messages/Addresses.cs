@@ -32,4 +32,17 @@ public sealed record SourceAddress(AddressRole Role, string Address, string? Dis
 
 /// <summary>The result of mapping one source address into the target's address space.</summary>
 /// <param name="Method">How it was mapped: <c>directory</c>, <c>template</c> or <c>passthrough</c>.</param>
-public sealed record MappedAddress(AddressRole Role, string Source, string Target, string Method);
+/// <param name="Route">The route that mapped it (null for a sender that passed through).</param>
+/// <param name="Transport">The transport the route delivers through (null for the sender).</param>
+public sealed record MappedAddress(AddressRole Role, string Source, string Target, string Method, string? Route = null, string? Transport = null);
+
+/// <summary>One recipient that cannot be served, and why. The rest of its message is not affected.</summary>
+/// <param name="Reply">The target's reply, when the target refused it (e.g. <c>550 5.1.1 user unknown</c>).</param>
+public sealed record RecipientFailure(
+    AddressRole Role,
+    string Address,
+    string Reason,
+    ActorGateway.Domain.Failures.Stage Stage,
+    string Detail,
+    string? Route = null,
+    string? Reply = null);

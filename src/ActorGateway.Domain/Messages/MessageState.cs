@@ -18,6 +18,8 @@ public enum MessageStatus
 public static class Outcomes
 {
     public const string Delivered = "delivered";
+    /// <summary>Delivered to some recipients; the others are in quarantine.</summary>
+    public const string PartiallyDelivered = "partially-delivered";
     public const string DeadLettered = "dead-lettered";
     public const string Rejected = "rejected";
     public const string Abandoned = "abandoned";
@@ -33,22 +35,83 @@ public sealed record MessageState(
 {
     public static readonly MessageState Empty = new(MessageStatus.New, null, null, null, null);
 
-    public bool IsFinished => Status is MessageStatus.Delivered or MessageStatus.DeadLettered;
+    /// <summary>Targets delivered so far, over all attempts.</summary>
+    public IReadOnlyList<string> DeliveredTo { get; private init; } = [];
 
-    /// <summary>The stage to run next, or null when there is none (new, or finished).</summary>
+    /// <summary>Recipients that failed for good so far: unmappable, or refused by the target.</summary>
+    public IReadOnlyList<RecipientFailure> FailedRecipients { get; private init; } = [];
+
+    /// <summary>Delivery attempts made so far.</summary>
+    public int DeliveryAttempts { get; private init; }
+
+    /// <summary>Whether the sender was notified, or that was given up (null while not settled).</summary>
+    public IMessageEvent? Notification { get; private init; }
+
+    /// <summary>Mapped recipients still waiting for delivery.</summary>
+    public IReadOnlyList<MappedAddress> PendingRecipients =>
+        Mapping is null
+            ? []
+            : Mapping.Recipients
+                .Where(r => !DeliveredTo.Contains(r.Target, StringComparer.OrdinalIgnoreCase)
+                            && !FailedRecipients.Any(f => f.Stage == Stage.Delivery && string.Equals(f.Address, r.Target, StringComparison.OrdinalIgnoreCase)))
+                .ToList();
+
+    /// <summary>A DSN is owed and not yet settled.</summary>
+    public bool NotificationPending => DeadLetter is { NotifySender: true } && Notification is null;
+
+    public bool IsFinished => Status is MessageStatus.Delivered || (Status is MessageStatus.DeadLettered && !NotificationPending);
+
+    /// <summary>The outcome reported when the message is finished.</summary>
+    public string Outcome => Status switch
+    {
+        MessageStatus.Delivered => Outcomes.Delivered,
+        MessageStatus.DeadLettered when DeadLetter!.Partial => Outcomes.PartiallyDelivered,
+        MessageStatus.DeadLettered => Outcomes.DeadLettered,
+        _ => throw new InvalidOperationException($"a {Status} message has no outcome yet"),
+    };
+
+    /// <summary>The stage to run next, or null when there is none (new, finished, or waiting to be dead-lettered).</summary>
     public Stage? NextStage => Status switch
     {
         MessageStatus.Accepted => Stage.Mapping,
-        MessageStatus.Mapped => Stage.Delivery,
+        MessageStatus.Mapped when PendingRecipients.Count > 0 => Stage.Delivery,
+        MessageStatus.DeadLettered when NotificationPending => Stage.Notification,
         _ => null,
     };
+
+    /// <summary>
+    /// After the last delivery: true when recipients failed and must go to quarantine
+    /// (the message is Delivered or Mapped with nothing pending, but has failures).
+    /// </summary>
+    public bool NeedsPartialDeadLetter =>
+        Status is MessageStatus.Delivered or MessageStatus.Mapped && PendingRecipients.Count == 0 && FailedRecipients.Count > 0;
 
     public MessageState Apply(IMessageEvent evt) => evt switch
     {
         MessageAccepted a => this with { Status = MessageStatus.Accepted, Accepted = a },
-        RecipientsMapped m => this with { Status = MessageStatus.Mapped, Mapping = m },
-        MessageDelivered d => this with { Status = MessageStatus.Delivered, Delivery = d },
+        RecipientsMapped m => this with
+        {
+            Status = MessageStatus.Mapped,
+            Mapping = m,
+            FailedRecipients = [.. FailedRecipients, .. m.Failed ?? []],
+        },
+        DeliveryAttempted d => this with
+        {
+            DeliveredTo = [.. DeliveredTo, .. d.Delivered],
+            FailedRecipients = [.. FailedRecipients, .. d.Refused],
+            DeliveryAttempts = DeliveryAttempts + 1,
+        },
+        MessageDelivered d => this with
+        {
+            // An all-refused last attempt is not a delivery: the message is dead-lettered next.
+            Status = (d.Delivered is { Count: 0 } && DeliveredTo.Count == 0) ? MessageStatus.Mapped : MessageStatus.Delivered,
+            Delivery = d,
+            DeliveredTo = [.. DeliveredTo, .. d.Delivered ?? Mapping?.Recipients.Select(r => r.Target) ?? []],
+            FailedRecipients = [.. FailedRecipients, .. d.Refused ?? []],
+            DeliveryAttempts = DeliveryAttempts + 1,
+        },
         MessageDeadLettered x => this with { Status = MessageStatus.DeadLettered, DeadLetter = x },
+        SenderNotified or SenderNotificationFailed => this with { Notification = evt },
         _ => throw new ArgumentOutOfRangeException(nameof(evt), evt.GetType().Name, "unknown message event"),
     };
 }

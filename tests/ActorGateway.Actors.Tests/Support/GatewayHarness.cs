@@ -19,7 +19,7 @@ public sealed class GatewayHarness : IDisposable
         {
             Children = parts =>
             {
-                var inner = userChildren?.Invoke(parts) ?? MessageChildFactories.Default(parts.Routes, parts.Content, parts.Transport);
+                var inner = userChildren?.Invoke(parts) ?? MessageChildFactories.Default(parts.Routes, parts.Content, parts.Transports);
                 var mapper = mapperOverride ?? inner.Mapper;
                 return inner with
                 {
