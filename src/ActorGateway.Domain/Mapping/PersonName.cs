@@ -144,8 +144,10 @@ public sealed record PersonName(string Given, string Surname)
         {
             if (c is '(' or '[') { depth++; continue; }
             if (c is ')' or ']') { if (depth > 0) depth--; continue; }
-            if (depth == 0) sb.Append(c is '"' or '\'' ? ' ' : c);
+            if (depth == 0) sb.Append(c == '"' ? ' ' : c);
         }
-        return sb.ToString();
+        // Apostrophes belong to names (O'Brien); only a pair wrapping the whole name is quoting.
+        var text = sb.ToString().Trim();
+        return text.Length > 1 && text[0] == '\'' && text[^1] == '\'' ? text[1..^1] : text;
     }
 }

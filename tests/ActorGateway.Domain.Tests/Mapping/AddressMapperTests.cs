@@ -14,7 +14,7 @@ public class AddressMapperTests
         var result = AddressMapper.MapRecipient(To("john@contoso.com", "John Smith"), Routes);
 
         var mapped = Assert.IsType<AddressMapResult.Mapped>(result);
-        Assert.Equal(new MappedAddress(AddressRole.To, "john@contoso.com", "JSMITH@VMNODE1", "template"), mapped.Address);
+        Assert.Equal(new MappedAddress(AddressRole.To, "john@contoso.com", "JSMITH@VMNODE1", "template", Route: "contoso", Transport: "spool"), mapped.Address);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public class AddressMapperTests
 
         var mapped = Assert.IsType<AddressMapResult.Mapped>(AddressMapper.MapSender(sender, Routes));
 
-        Assert.Equal(new MappedAddress(AddressRole.Sender, "john@contoso.com", "JSMITH@VMNODE1", "template"), mapped.Address);
+        Assert.Equal(new MappedAddress(AddressRole.Sender, "john@contoso.com", "JSMITH@VMNODE1", "template", Route: "contoso"), mapped.Address);
     }
 
     [Fact]
@@ -167,5 +167,21 @@ public class AddressMapperTests
         var failed = Assert.IsType<AddressMapResult.Failed>(AddressMapper.MapSender(sender, Routes));
 
         Assert.Equal(ReasonCodes.MapBlankDisplayName, failed.ReasonCode);
+    }
+
+    [Fact]
+    public void Should_map_each_recipient_of_an_envelope_on_its_own()
+    {
+        var envelope = new MessageEnvelope(
+            new SourceAddress(AddressRole.Sender, "bob@fabrikam.com", "Bob"),
+            [To("john@contoso.com", "John Smith"), To("ghost@contoso.com", "   "), To("x@elsewhere.example", "X Y")],
+            null, null);
+
+        var mapping = AddressMapper.MapEnvelope(envelope, Routes);
+
+        Assert.Equal("passthrough", Assert.IsType<AddressMapResult.Mapped>(mapping.Sender).Address.Method);
+        Assert.Equal(["JSMITH@VMNODE1"], mapping.Recipients.Select(r => r.Target));
+        Assert.Equal([("ghost@contoso.com", ReasonCodes.MapBlankDisplayName, "contoso"), ("x@elsewhere.example", ReasonCodes.NoRoute, (string?)null)],
+            mapping.Failed.Select(f => (f.Address, f.Reason, f.Route)));
     }
 }

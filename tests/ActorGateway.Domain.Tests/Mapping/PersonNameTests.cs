@@ -24,6 +24,8 @@ public class PersonNameTests
     [InlineData(", John", "", "John")]
     [InlineData("Tim Berners-Lee", "Tim", "Berners-Lee")]
     [InlineData("Dr. Grace Hopper", "Grace", "Hopper")]
+    [InlineData("Patrick O'Brien", "Patrick", "O'Brien")]
+    [InlineData("'John Smith'", "John", "Smith")]
     [InlineData("Hopper, Dr. Grace", "Grace", "Hopper")]
     [InlineData("Prof Sir Tim Berners-Lee", "Tim", "Berners-Lee")]
     [InlineData("Dr.", "", "Dr.")]
@@ -39,9 +41,11 @@ public class PersonNameTests
     }
 
     [Fact]
-    public void Should_treat_an_apostrophe_as_a_word_break_so_it_never_reaches_the_user_id()
+    public void Should_keep_an_apostrophe_inside_a_surname_and_drop_it_only_when_normalising()
     {
-        Assert.Equal(new PersonName("Patrick", "O Brien"), PersonName.Parse("O'Brien, Patrick"));
+        Assert.Equal(new PersonName("Patrick", "O'Brien"), PersonName.Parse("O'Brien, Patrick"));
+        Assert.Equal(new PersonName("Patrick", "O'Brien"), PersonName.Parse("Patrick O'Brien"));
+        Assert.Equal("OBRIEN", PersonName.Normalize("O'Brien"));
     }
 
     [Theory]
