@@ -53,6 +53,7 @@ public sealed class GatewayNode
         options ??= new GatewayNodeOptions();
         var config = system.Settings.Config;
         var settings = GatewaySettings.From(config);
+        var directoryFiles = RouteReloaderActor.Snapshot(config, settings.DataDir);
         var routeTable = RouteConfig.Load(config, settings.DataDir, report);
         var byName = new Dictionary<string, IMessageTransport> { [TransportRegistry.Spool] = options.Transport ?? new SpoolTransport(settings.SpoolDir) };
         foreach (var extra in options.Transports ?? []) byName[extra.Name] = extra;
@@ -73,6 +74,8 @@ public sealed class GatewayNode
                 DeadLetterQueueActor.Props(settings.DeadLetterSnapshotEvery), DeadLetterQueueActor.Name,
                 settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
             DeadLetterQueueActor.Name);
+
+        system.ActorOf(RouteReloaderActor.Props(config, settings.DataDir, routes, settings.RoutesReloadInterval, directoryFiles), RouteReloaderActor.Name);
 
         var gateway = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(

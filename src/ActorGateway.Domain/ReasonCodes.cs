@@ -42,6 +42,8 @@ public static class ReasonCodes
     public const string Abandoned = "GW-ABANDONED";
     public const string DirectoryLineSkipped = "GW-DIRECTORY-LINE-SKIPPED";
     public const string DirectoryMissing = "GW-DIRECTORY-MISSING";
+    public const string RoutesReloaded = "GW-ROUTES-RELOADED";
+    public const string RoutesReloadFailed = "GW-ROUTES-RELOAD-FAILED";
     public const string MessageActorFailed = "GW-MESSAGE-ACTOR-FAILED";
     public const string MessageStuck = "GW-MESSAGE-STUCK";
     public const string BadMail = "GW-BADMAIL";

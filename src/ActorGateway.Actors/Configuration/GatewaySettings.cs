@@ -23,7 +23,8 @@ public sealed record GatewaySettings(
     int PickupConcurrency,
     string SpoolDir,
     string ContentDir,
-    bool DeleteContentAfterDelivery)
+    bool DeleteContentAfterDelivery,
+    TimeSpan RoutesReloadInterval)
 {
     public static GatewaySettings From(Config root)
     {
@@ -50,7 +51,8 @@ public sealed record GatewaySettings(
             PickupConcurrency: c.GetInt("pickup.concurrency"),
             SpoolDir: Under("spool.dir"),
             ContentDir: Under("content.dir"),
-            DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"));
+            DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"),
+            RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval", TimeSpan.FromSeconds(5)));
         settings.Validate();
         return settings;
     }
@@ -69,5 +71,6 @@ public sealed record GatewaySettings(
         Require(ResumeBackoffMin > TimeSpan.Zero && ResumeBackoffMax >= ResumeBackoffMin, "supervision.resume-backoff-min/max must be positive and min <= max");
         Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0, "snapshot-every values must be positive");
         Require(PickupConcurrency > 0, "pickup.concurrency must be at least 1");
+        Require(RoutesReloadInterval > TimeSpan.Zero, "routes-reload-interval must be positive");
     }
 }

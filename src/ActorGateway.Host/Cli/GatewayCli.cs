@@ -50,9 +50,12 @@ public static class GatewayCli
         var deadletters = new Command("deadletters", "List the dead-letter queue (quarantined messages) from the journal.") { dataDir, json };
         deadletters.SetAction((p, ct) => Guard(errors, () => DeadLettersAsync(p.GetValue(dataDir)!, p.GetValue(json), output, ct)));
 
+        var routes = new Command("routes", "Print the effective route table (HOCON routes plus directory files of the data directory).") { dataDir, json };
+        routes.SetAction((p, ct) => Guard(errors, () => RoutesAsync(p.GetValue(dataDir)!, p.GetValue(json), output)));
+
         var root = new RootCommand("ActorGateway: a poison-proof message gateway (Exchange to OfficeVision/PROFS) on Akka.NET.")
         {
-            run, process, demo, journal, deadletters,
+            run, process, demo, journal, deadletters, routes,
         };
 
         var parsed = root.Parse(args);
@@ -204,6 +207,17 @@ public static class GatewayCli
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    private static async Task<int> RoutesAsync(string dataDir, bool json, TextWriter output)
+    {
+        var dir = Path.GetFullPath(dataDir);
+        if (!Directory.Exists(dir)) throw CliError.DataDirMissing(dataDir);
+        var problems = new List<string>();
+        var table = RouteConfig.Load(GatewayConfig.ForSqlite(dir), dir, (code, text) => problems.Add($"{code}: {text}"));
+        if (json) await output.WriteLineAsync(RoutesView.Json(table));
+        else RoutesView.Table(output, table, problems);
+        return ExitCodes.Ok;
     }
 
     private static string PrepareWritable(string dataDir)

@@ -24,38 +24,38 @@ public sealed class DeadLetterQueueActorSpecs : Akka.TestKit.Xunit2.TestKit
         new(MessageId.New(), reason, Stage.Mapping, "ghost@contoso.com", "X", "blank", 1, DateTimeOffset.UtcNow, "file.eml");
 
     [Fact]
-    public void Should_record_each_message_once_and_confirm_every_time()
+    public async Task Should_record_each_message_once_and_confirm_every_time()
     {
         var queue = Sys.ActorOf(DeadLetterQueueActor.Props(snapshotEvery: 3));
         var entry = Entry();
 
         queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(entry));
-        ExpectMsg<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(m => m.MessageId == entry.MessageId);
+        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(m => m.MessageId == entry.MessageId);
         queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(entry with { ErrorMessage = "again" }));
-        ExpectMsg<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(m => m.MessageId == entry.MessageId);
+        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(m => m.MessageId == entry.MessageId);
 
         queue.Tell(new DeadLetterQueueProtocol.ListDeadLetters());
-        var list = ExpectMsg<DeadLetterQueueProtocol.DeadLetterList>();
+        var list = await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterList>();
         Assert.Single(list.Entries);
         Assert.Equal("blank", list.Entries[0].ErrorMessage);
     }
 
     [Fact]
-    public void Should_filter_by_reason_and_answer_get_for_unknown_ids_with_null()
+    public async Task Should_filter_by_reason_and_answer_get_for_unknown_ids_with_null()
     {
         var queue = Sys.ActorOf(DeadLetterQueueActor.Props(snapshotEvery: 100));
         var a = Entry();
         var b = Entry(ReasonCodes.NoRoute);
         queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(a));
         queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(b));
-        ExpectMsg<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
-        ExpectMsg<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
+        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
+        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
 
         queue.Tell(new DeadLetterQueueProtocol.ListDeadLetters(Reason: ReasonCodes.NoRoute));
-        Assert.Equal(b.MessageId, ExpectMsg<DeadLetterQueueProtocol.DeadLetterList>().Entries.Single().MessageId);
+        Assert.Equal(b.MessageId, await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterList>().Entries.Single().MessageId);
         var unknown = MessageId.New();
         queue.Tell(new DeadLetterQueueProtocol.GetDeadLetter(unknown));
-        Assert.Null(ExpectMsg<DeadLetterQueueProtocol.DeadLetterLookup>().Entry);
+        Assert.Null(await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterLookup>().Entry);
     }
 
     [Fact]
@@ -66,11 +66,11 @@ public sealed class DeadLetterQueueActorSpecs : Akka.TestKit.Xunit2.TestKit
         foreach (var e in entries)
         {
             queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(e));
-            ExpectMsg<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
+            await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
         }
         Watch(queue);
         Sys.Stop(queue);
-        ExpectTerminated(queue);
+        await ExpectTerminatedAsync(queue);
 
         var second = ActorSystem.Create("dlq-restart", _dir.Config());
         try

@@ -129,9 +129,9 @@ public sealed class GatewayActorSpecs : Akka.TestKit.Xunit2.TestKit
             {
                 harness.Node.Gateway.Tell(new GatewayProtocol.SubmitMessage(MessageId.New(), "probe", 10, envelope), probe.Ref);
             }
-            var rejected = probe.ExpectMsg<GatewayProtocol.SubmitRejected>(TimeSpan.FromSeconds(5));
+            var rejected = await probe.ExpectMsgAsync<GatewayProtocol.SubmitRejected>(TimeSpan.FromSeconds(5));
             Assert.Equal(ReasonCodes.Busy, rejected.Code);
-            probe.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+            await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
             var status = await harness.StatusAsync();
             Assert.Equal(3, status.Registered);

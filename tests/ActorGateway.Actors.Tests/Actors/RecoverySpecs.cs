@@ -106,7 +106,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
             // An ingress that lost its acknowledgement submits the same id again after the restart.
             var probe = CreateTestProbe(second);
             harness.Node.Gateway.Tell(resubmission, probe.Ref);
-            probe.ExpectMsg<GatewayProtocol.SubmitAccepted>(TimeSpan.FromSeconds(10));
+            await probe.ExpectMsgAsync<GatewayProtocol.SubmitAccepted>(TimeSpan.FromSeconds(10));
             var outcome = await harness.Outcomes.WaitAsync(poisonId).WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(Outcomes.DeadLettered, outcome.Outcome);

@@ -167,5 +167,27 @@ public sealed class GatewayCliSpecs : IDisposable
         Assert.Contains(ReasonCodes.CliBadArgument, stderr);
     }
 
+    [Fact]
+    public async Task Should_print_the_effective_route_table_with_directory_entries()
+    {
+        var data = _tmp.Sub("data");
+        Directory.CreateDirectory(data);
+        await File.WriteAllTextAsync(Path.Combine(data, "directory.csv"), "ceo@contoso.com,CEO,VMNODE1\nbad line\n");
+
+        var (code, table, err) = await Cli("routes", "--data-dir", data);
+        var (jcode, json, _) = await Cli("routes", "--data-dir", data, "--json");
+
+        Assert.True(code == 0, err);
+        Assert.Contains("contoso.com", table);
+        Assert.Contains("directory 1 entry", table);
+        Assert.Contains("GW-DIRECTORY-LINE-SKIPPED", table);
+        Assert.Equal(0, jcode);
+        using var doc = JsonDocument.Parse(json);
+        var route = Assert.Single(doc.RootElement.GetProperty("routes").EnumerateArray());
+        Assert.Equal("VMNODE1", route.GetProperty("node").GetString());
+        Assert.Equal("spool", route.GetProperty("transport").GetString());
+        Assert.Equal(1, route.GetProperty("directoryEntries").GetInt32());
+    }
+
     public void Dispose() => _tmp.Dispose();
 }
