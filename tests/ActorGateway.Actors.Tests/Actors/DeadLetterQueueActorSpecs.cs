@@ -52,10 +52,10 @@ public sealed class DeadLetterQueueActorSpecs : Akka.TestKit.Xunit2.TestKit
         await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
 
         queue.Tell(new DeadLetterQueueProtocol.ListDeadLetters(Reason: ReasonCodes.NoRoute));
-        Assert.Equal(b.MessageId, await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterList>().Entries.Single().MessageId);
+        Assert.Equal(b.MessageId, (await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterList>()).Entries.Single().MessageId);
         var unknown = MessageId.New();
         queue.Tell(new DeadLetterQueueProtocol.GetDeadLetter(unknown));
-        Assert.Null(await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterLookup>().Entry);
+        Assert.Null((await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterLookup>()).Entry);
     }
 
     [Fact]
