@@ -17,6 +17,16 @@ public static class ReasonCodes
     public const string RecipientRefused = "GW-RECIPIENT-REFUSED";
     public const string RecipientDeferred = "GW-RECIPIENT-DEFERRED";
     public const string NoTransport = "GW-NO-TRANSPORT";
+    /// <summary>The retry lifetime ran out before the recipient could be delivered (reported in DSNs as 5.4.7).</summary>
+    public const string Expired = "GW-EXPIRED";
+
+    // SMTP relay (smart host). Reason codes: the whole message, or one recipient, refused or deferred.
+    /// <summary>The smart host refused the whole message for good: a 5xx to MAIL FROM or DATA.</summary>
+    public const string RelayRefused = "GW-RELAY-REFUSED";
+    /// <summary>The smart host refused one recipient for good: a 5xx to RCPT TO.</summary>
+    public const string RelayRecipientRefused = "GW-RELAY-RECIPIENT-REFUSED";
+    /// <summary>The smart host deferred one recipient: a 4xx to RCPT TO. That recipient is retried.</summary>
+    public const string RelayRecipientDeferred = "GW-RELAY-RECIPIENT-DEFERRED";
 
     // Supervision.
     public const string Unhandled = "GW-UNHANDLED";
@@ -47,6 +57,11 @@ public static class ReasonCodes
     public const string MessageActorFailed = "GW-MESSAGE-ACTOR-FAILED";
     public const string MessageStuck = "GW-MESSAGE-STUCK";
     public const string BadMail = "GW-BADMAIL";
+    public const string RelayConnected = "GW-RELAY-CONNECTED";
+    public const string RelaySent = "GW-RELAY-SENT";
+    public const string RelayAlreadySent = "GW-RELAY-ALREADY-SENT";
+    /// <summary>The whole message could not be relayed now (connection failure, timeout, 4xx): it is retried.</summary>
+    public const string RelayDeferred = "GW-RELAY-DEFERRED";
 
     // CLI errors.
     public const string CliDataDirMissing = "GW-CLI-DATA-DIR-MISSING";
