@@ -34,9 +34,16 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
     /// <param name="source">Where it came from, recorded in MessageAccepted (a file name, an SMTP session).</param>
     /// <param name="envelopeRecipients">RCPT TO addresses, or null to take recipients from the headers.</param>
     /// <param name="id">The id to use, when the ingress fixed one earlier (a claimed pickup file being retried after a crash): the same id is the same message.</param>
-    public async Task<SubmitResult> SubmitAsync(ReadOnlyMemory<byte> message, string source, IReadOnlyList<string>? envelopeRecipients = null, MessageId? id = null, CancellationToken ct = default)
+    /// <param name="returnPath">SMTP MAIL FROM (<c>""</c> for the null sender); null when there was no SMTP envelope.</param>
+    public async Task<SubmitResult> SubmitAsync(
+        ReadOnlyMemory<byte> message,
+        string source,
+        IReadOnlyList<string>? envelopeRecipients = null,
+        MessageId? id = null,
+        CancellationToken ct = default,
+        string? returnPath = null)
     {
-        var intake = MessageIntake.Parse(message, settings.MaxMessageBytes, envelopeRecipients);
+        var intake = MessageIntake.Parse(message, settings.MaxMessageBytes, envelopeRecipients, returnPath);
         if (intake is IntakeResult.Rejected rejected) return new SubmitResult.Rejected(rejected.Code, rejected.Reason);
         var envelope = ((IntakeResult.Accepted)intake).Envelope;
 

@@ -64,6 +64,12 @@ public sealed class GatewayNode
             throw new Akka.Configuration.ConfigurationException(
                 $"route '{unknown[0].Name}' names transport '{unknown[0].Transport}', which is not configured (have: {string.Join(", ", transports.Names)})");
         }
+        var notifying = routeTable.Routes.FirstOrDefault(r => r.NotifySender);
+        if (notifying is not null && !transports.Contains(settings.DsnTransport))
+        {
+            throw new Akka.Configuration.ConfigurationException(
+                $"route '{notifying.Name}' has notify-sender = on, but the DSN transport '{settings.DsnTransport}' is not configured (actor-gateway.dsn.transport)");
+        }
         var routes = new RouteTableSource(routeTable);
         var content = new ContentStore(settings.ContentDir);
         var parts = new GatewayNodeParts(settings, routes, content, transports);
@@ -79,7 +85,7 @@ public sealed class GatewayNode
 
         var gateway = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(
-                GatewayActor.Props(settings, id => MessageActor.Props(id, settings, children, deadLetterQueue, content)), GatewayActor.Name,
+                GatewayActor.Props(settings, id => MessageActor.Props(id, settings, children, deadLetterQueue, content, routes)), GatewayActor.Name,
                 settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
             GatewayActor.Name);
 

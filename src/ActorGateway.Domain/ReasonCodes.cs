@@ -17,6 +17,12 @@ public static class ReasonCodes
     public const string RecipientRefused = "GW-RECIPIENT-REFUSED";
     public const string RecipientDeferred = "GW-RECIPIENT-DEFERRED";
     public const string NoTransport = "GW-NO-TRANSPORT";
+
+    // Delivery status notifications to senders.
+    public const string DsnSent = "GW-DSN-SENT";
+    public const string DsnSuppressed = "GW-DSN-SUPPRESSED";
+    public const string DsnRefused = "GW-DSN-REFUSED";
+    public const string DsnFailed = "GW-DSN-FAILED";
     /// <summary>The retry lifetime ran out before the recipient could be delivered (reported in DSNs as 5.4.7).</summary>
     public const string Expired = "GW-EXPIRED";
 

@@ -31,6 +31,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private readonly MessageChildFactories _children;
     private readonly IActorRef _deadLetterQueue;
     private readonly ContentStore _content;
+    private readonly RouteTableSource _routes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private MessageState _state = MessageState.Empty;
@@ -40,9 +41,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private int _transientRetries;
     private bool _deadLetterConfirmed;
 
-    public MessageActor(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content)
+    public MessageActor(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes)
     {
         _id = id;
+        _routes = routes;
         _settings = settings;
         _children = children;
         _deadLetterQueue = deadLetterQueue;
@@ -54,6 +56,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Command<MessageProtocol.ResumeMessage>(_ => Continue());
         Command<StageProtocol.MappingSucceeded>(HandleMapped);
         Command<StageProtocol.DeliverySucceeded>(HandleDelivered);
+        Command<StageProtocol.NotificationSettled>(HandleNotified);
         Command<RunStage>(cmd => RunStageNow(cmd.Stage));
         Command<StageFailed>(HandleStageFailed);
         Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ =>
@@ -76,8 +79,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content) =>
-        Akka.Actor.Props.Create<MessageActor>(id, settings, children, deadLetterQueue, content);
+    public static Props Props(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes) =>
+        Akka.Actor.Props.Create<MessageActor>(id, settings, children, deadLetterQueue, content, routes);
 
     /// <summary>Classifies a stage child's failure and acts on <see cref="SupervisionPolicy"/>. One stage runs at a time, so the failed child is the running stage's.</summary>
     /// <remarks>Akka's own failure logging is off: <see cref="Decide"/> logs each decision once, with its code.</remarks>
@@ -176,9 +179,49 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 var mapping = _state.Mapping!;
                 _stageChild.Tell(new StageProtocol.Deliver(_id, mapping.Sender, _state.PendingRecipients, mapping.Recipients));
                 break;
-            default:
-                throw new InvalidOperationException($"stage {stage} is not run by this actor yet");
+            case Stage.Notification:
+                _stageChild ??= _children.Transport(Context, _id);
+                _stageChild.Tell(new StageProtocol.NotifySender(_id, _state.Accepted!.Envelope.NotifyAddress, FailedForNotification(),
+                    _state.Accepted.At, _settings.DsnTransport, _settings.ReportingMta));
+                break;
         }
+    }
+
+    /// <summary>The recipients a DSN reports: the failed ones, or every recipient when the whole message failed.</summary>
+    private IReadOnlyList<RecipientFailure> FailedForNotification()
+    {
+        var dead = _state.DeadLetter!;
+        return dead.Recipients is { Count: > 0 } listed
+            ? listed
+            : _state.Accepted!.Envelope.Recipients.Select(r => new RecipientFailure(r.Role, r.Address, dead.Reason, dead.Stage, dead.ErrorMessage)).ToList();
+    }
+
+    /// <summary>A DSN is owed when the sender can be told and a failed recipient's route (or, for a whole-message failure, any recipient's route) says notify-sender.</summary>
+    private bool ShouldNotify(MessageDeadLettered evt)
+    {
+        var envelope = _state.Accepted?.Envelope;
+        if (envelope is null || string.IsNullOrWhiteSpace(envelope.NotifyAddress)) return false;
+        var table = _routes.Current;
+        var routeNames = evt.Recipients is { Count: > 0 } failed
+            ? failed.Select(f => f.Route)
+            : envelope.Recipients.Select(r => table.Find(r.Domain)?.Name);
+        return routeNames.Any(name => name is not null && table.Routes.Any(r => r.Name == name && r.NotifySender));
+    }
+
+    private void HandleNotified(StageProtocol.NotificationSettled result)
+    {
+        if (!_state.NotificationPending) return;
+        IMessageEvent evt = result.Sent
+            ? new SenderNotified(_id, result.To, result.Transport, result.Location, DateTimeOffset.UtcNow)
+            : new SenderNotificationFailed(_id, result.Reason!, result.Detail ?? string.Empty, DateTimeOffset.UtcNow);
+        Persist(evt, e =>
+        {
+            _state = _state.Apply(e);
+            if (result.Sent) _log.Info("{Code} Sent a DSN about {MessageId} to {To} via {Transport}", ReasonCodes.DsnSent, _id, result.To, result.Transport);
+            else _log.Warning("{Code} No DSN about {MessageId} to {To}: {Detail}", result.Reason, _id, result.To, result.Detail);
+            EndStage();
+            Continue();
+        });
     }
 
     private void HandleMapped(StageProtocol.MappingSucceeded result)
@@ -263,10 +306,17 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     private void HandleStageFailed(StageFailed failed)
     {
-        if (_state.Status == MessageStatus.DeadLettered) return;
         _stageChild = null; // stopped by the Stop directive
         _runningStage = null;
         var ex = failed.Exception;
+        if (failed.Stage == Stage.Notification)
+        {
+            // The DSN cannot be sent: record it and finish. The recipients are quarantined already.
+            HandleNotified(new StageProtocol.NotificationSettled(_id, false, _state.Accepted!.Envelope.NotifyAddress, _settings.DsnTransport, "-",
+                FailureClassifier.ReasonCode(ex) == ReasonCodes.Unhandled ? ReasonCodes.DsnFailed : FailureClassifier.ReasonCode(ex), ex.Message));
+            return;
+        }
+        if (_state.Status == MessageStatus.DeadLettered) return;
         IReadOnlyList<RecipientFailure>? recipients = ex switch
         {
             MessageUnmappableException u => u.Failures,
@@ -289,7 +339,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     private void PersistDeadLetter(MessageDeadLettered evt)
     {
-        Persist(evt, e =>
+        Persist(evt with { NotifySender = ShouldNotify(evt) }, e =>
         {
             _state = _state.Apply(e);
             _log.Error("{Code} Dead-lettered {MessageId} at {Stage}, reason {Reason}, recipient {Recipient}, after {Attempts} attempt(s) (partial: {Partial}): {Error}",

@@ -2,7 +2,11 @@ using Akka.Actor;
 using ActorGateway.Actors.Protocol;
 using ActorGateway.Actors.Storage;
 using ActorGateway.Actors.Transport;
+using ActorGateway.Domain;
+using ActorGateway.Domain.Failures;
+using ActorGateway.Domain.Messages;
 using ActorGateway.Domain.Outbound;
+using MimeKit;
 
 namespace ActorGateway.Actors.Actors;
 
@@ -38,6 +42,37 @@ public sealed class TransportActor : ReceiveActor
                 receipts.SelectMany(r => r.Receipt.Recipients).ToList());
             replyTo.Tell(new StageProtocol.DeliverySucceeded(cmd.MessageId, string.Join("+", receipts.Select(r => r.Transport).Distinct()), merged));
         });
+        ReceiveAsync<StageProtocol.NotifySender>(async cmd =>
+        {
+            var replyTo = Sender;
+            replyTo.Tell(await NotifyAsync(cmd, content, transports, _stopping.Token));
+        });
+    }
+
+    private static async Task<StageProtocol.NotificationSettled> NotifyAsync(StageProtocol.NotifySender cmd, ContentStore content, TransportRegistry transports, CancellationToken ct)
+    {
+        StageProtocol.NotificationSettled NotSent(string reason, string detail) => new(cmd.MessageId, false, cmd.To, cmd.Transport, "-", reason, detail);
+
+        var original = MimeMessage.Load(new MemoryStream(await content.ReadAsync(cmd.MessageId, ct), writable: false));
+        if (!DeliveryStatusNotification.ShouldSend(cmd.To, original))
+        {
+            return NotSent(ReasonCodes.DsnSuppressed, "the sender is the null sender or MAILER-DAEMON, or the message is itself automatic (a DSN or Auto-Submitted)");
+        }
+        var failed = cmd.Failed
+            .Select(f => new FailedRecipient(f.Address, f.Reason, f.Detail, f.Reply) { RemoteMta = f.Reply is null ? null : cmd.Transport })
+            .ToList();
+        var dsn = DeliveryStatusNotification.Build(new DsnRequest(cmd.MessageId, cmd.To, original, cmd.ArrivalDate, failed), cmd.ReportingMta, DateTimeOffset.UtcNow);
+        var transport = transports.Get(cmd.Transport);
+        // The DSN has an id of its own, so the transport's idempotency never confuses it with the message.
+        var receipt = await transport.DeliverAsync(MessageId.Parse(cmd.MessageId.Value + "-dsn"), DeliveryStatusNotification.ToBytes(dsn),
+            new OutboundEnvelope(DeliveryStatusNotification.NullSender, [cmd.To]), ct);
+        var result = receipt.Recipients.Single();
+        return result.Disposition switch
+        {
+            RecipientDisposition.Delivered => new StageProtocol.NotificationSettled(cmd.MessageId, true, cmd.To, transport.Name, receipt.Location, null, null),
+            RecipientDisposition.Refused => NotSent(ReasonCodes.DsnRefused, $"{transport.Name} answered: {result.Reply}"),
+            _ => throw new TransientFailureException($"DSN to {cmd.To} deferred by {transport.Name}: {result.Reply}"),
+        };
     }
 
     public static Props Props(ContentStore content, TransportRegistry transports) =>

@@ -24,7 +24,9 @@ public sealed record GatewaySettings(
     string SpoolDir,
     string ContentDir,
     bool DeleteContentAfterDelivery,
-    TimeSpan RoutesReloadInterval)
+    TimeSpan RoutesReloadInterval,
+    string DsnTransport,
+    string ReportingMta)
 {
     public static GatewaySettings From(Config root)
     {
@@ -52,7 +54,9 @@ public sealed record GatewaySettings(
             SpoolDir: Under("spool.dir"),
             ContentDir: Under("content.dir"),
             DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"),
-            RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval", TimeSpan.FromSeconds(5)));
+            RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval", TimeSpan.FromSeconds(5)),
+            DsnTransport: c.GetString("dsn.transport", "smtp"),
+            ReportingMta: c.GetString("dsn.reporting-mta", "") is { Length: > 0 } mta ? mta : System.Net.Dns.GetHostName());
         settings.Validate();
         return settings;
     }

@@ -70,6 +70,12 @@ public static class StageProtocol
 
     /// <summary>Transport → message actor.</summary>
     public sealed record DeliverySucceeded(MessageId MessageId, string Transport, DeliveryReceipt Receipt) : IWithMessageId;
+
+    /// <summary>Message actor → transport: send the sender an RFC 3464 DSN about <paramref name="Failed"/> through <paramref name="Transport"/>.</summary>
+    public sealed record NotifySender(MessageId MessageId, string To, IReadOnlyList<RecipientFailure> Failed, DateTimeOffset ArrivalDate, string Transport, string ReportingMta) : IWithMessageId;
+
+    /// <summary>Transport → message actor: the DSN was sent (<paramref name="Sent"/>), or deliberately not (<paramref name="Reason"/> says why).</summary>
+    public sealed record NotificationSettled(MessageId MessageId, bool Sent, string To, string Transport, string Location, string? Reason, string? Detail) : IWithMessageId;
 }
 
 /// <summary>What the <c>dead-letter-queue</c> actor answers.</summary>

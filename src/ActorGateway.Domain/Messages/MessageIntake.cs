@@ -27,7 +27,8 @@ public static class MessageIntake
     /// <param name="content">The message exactly as received.</param>
     /// <param name="maxBytes">The largest message accepted.</param>
     /// <param name="envelopeRecipients">Recipients given outside the headers (SMTP RCPT TO); null to take them from To, Cc and Bcc.</param>
-    public static IntakeResult Parse(ReadOnlyMemory<byte> content, long maxBytes, IReadOnlyList<string>? envelopeRecipients = null)
+    /// <param name="returnPath">SMTP MAIL FROM (<c>""</c> for the null sender), or null when there was no SMTP envelope.</param>
+    public static IntakeResult Parse(ReadOnlyMemory<byte> content, long maxBytes, IReadOnlyList<string>? envelopeRecipients = null, string? returnPath = null)
     {
         if (content.Length > maxBytes)
         {
@@ -104,7 +105,7 @@ public static class MessageIntake
             return new IntakeResult.Rejected(ReasonCodes.MimeNoRecipients, "no recipient in To, Cc, Bcc or the envelope");
         }
 
-        return new IntakeResult.Accepted(new MessageEnvelope(sender, recipients, message.Subject, message.MessageId));
+        return new IntakeResult.Accepted(new MessageEnvelope(sender, recipients, message.Subject, message.MessageId, returnPath?.Trim()));
     }
 
     /// <summary>MimeKit gives "" for a missing display name; keep null for absent, and keep whitespace as-is (it is evidence).</summary>

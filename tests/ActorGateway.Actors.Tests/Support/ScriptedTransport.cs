@@ -17,9 +17,12 @@ public sealed class ScriptedTransport(string name = "spool", int deferrals = 1) 
 
     public ConcurrentQueue<OutboundEnvelope> Envelopes { get; } = new();
 
+    public ConcurrentQueue<(MessageId Id, byte[] Content)> Messages { get; } = new();
+
     public Task<DeliveryReceipt> DeliverAsync(MessageId id, ReadOnlyMemory<byte> content, OutboundEnvelope envelope, CancellationToken ct)
     {
         Envelopes.Enqueue(envelope);
+        Messages.Enqueue((id, content.ToArray()));
         var results = envelope.Recipients.Select(r =>
         {
             var attempt = _attempts.AddOrUpdate(r, 1, (_, n) => n + 1);
