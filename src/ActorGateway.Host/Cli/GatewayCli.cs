@@ -35,11 +35,19 @@ public static class GatewayCli
         var files = new Argument<string[]>("FILE") { Description = "RFC 5322 message files (.eml) to process.", Arity = ArgumentArity.OneOrMore };
         var messageId = new Argument<string>("MESSAGE-ID") { Description = "The gateway's message id (as printed by process, run's log or deadletters)." };
 
-        var run = new Command("run", "Run the gateway service: watch {data-dir}/pickup for *.eml files until Ctrl+C or SIGTERM.") { dataDir };
-        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, ct)));
+        var config = new Option<string?>("--config")
+        {
+            Description = "A HOCON file layered over the shipped configuration (routes, relay, limits). Settings in it win.",
+        };
+        var smtpListen = new Option<string?>("--smtp-listen")
+        {
+            Description = "Where the ESMTP listener binds, HOST:PORT (default: actor-gateway.smtp.listen, 127.0.0.1:2525); 'off' for none.",
+        };
+        var run = new Command("run", "Run the gateway service: ESMTP listener and {data-dir}/pickup watcher, until Ctrl+C or SIGTERM.") { dataDir, config, smtpListen };
+        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), ct)));
 
-        var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout };
-        process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), output, ct)));
+        var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout, config };
+        process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), p.GetValue(config), output, ct)));
 
         var demo = new Command("demo", "Process the bundled sample batch (with the seed's poison message) in a fresh data directory under the temp folder.") { json };
         demo.SetAction((p, ct) => Guard(errors, () => DemoAsync(p.GetValue(json), output, ct)));
@@ -50,8 +58,8 @@ public static class GatewayCli
         var deadletters = new Command("deadletters", "List the dead-letter queue (quarantined messages) from the journal.") { dataDir, json };
         deadletters.SetAction((p, ct) => Guard(errors, () => DeadLettersAsync(p.GetValue(dataDir)!, p.GetValue(json), output, ct)));
 
-        var routes = new Command("routes", "Print the effective route table (HOCON routes plus directory files of the data directory).") { dataDir, json };
-        routes.SetAction((p, ct) => Guard(errors, () => RoutesAsync(p.GetValue(dataDir)!, p.GetValue(json), output)));
+        var routes = new Command("routes", "Print the effective route table (HOCON routes plus directory files of the data directory).") { dataDir, json, config };
+        routes.SetAction((p, ct) => Guard(errors, () => RoutesAsync(p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(config), output)));
 
         var root = new RootCommand("ActorGateway: a poison-proof message gateway (Exchange to OfficeVision/PROFS) on Akka.NET.")
         {
@@ -86,24 +94,29 @@ public static class GatewayCli
         }
     }
 
-    private static async Task<int> RunServiceAsync(string dataDir, CancellationToken ct)
+    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, CancellationToken ct)
     {
+        var overrides = LoadConfigFile(configFile);
         var dir = PrepareWritable(dataDir);
+        var listen = smtpListen ?? GatewayConfig.ForSqlite(dir, overrides).GetString("actor-gateway.smtp.listen", "127.0.0.1:2525");
+        if (string.Equals(listen, "off", StringComparison.OrdinalIgnoreCase)) listen = null;
+        else ParseListen(listen!);
         using var dirLock = DataDirLock.Acquire(dir);
         GatewayNode.PrepareSqlite(dir);
-        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true);
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen);
         await host.StartAsync(ct);
         await host.NodeAsync(); // surfaces start-up failures (e.g. a bad route) as a one-line error
         await host.WaitForShutdownAsync(ct);
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ProcessAsync(string[] files, string dataDir, bool json, TimeSpan timeout, TextWriter output, CancellationToken ct)
+    private static async Task<int> ProcessAsync(string[] files, string dataDir, bool json, TimeSpan timeout, string? configFile, TextWriter output, CancellationToken ct)
     {
         var missing = files.FirstOrDefault(f => !File.Exists(f));
         if (missing is not null) throw new CliError(ReasonCodes.CliBadArgument, $"file '{missing}' does not exist", ExitCodes.BadArgument);
+        var overrides = LoadConfigFile(configFile);
         var dir = PrepareWritable(dataDir);
-        var results = await ProcessFilesAsync(dir, files.Select(Path.GetFullPath).ToList(), timeout, ct);
+        var results = await ProcessFilesAsync(dir, files.Select(Path.GetFullPath).ToList(), timeout, ct, overrides);
         if (json) await output.WriteLineAsync(Presentation.ProcessJson(results));
         else Presentation.ProcessTable(output, results);
         return ExitCodes.Ok;
@@ -141,11 +154,11 @@ public static class GatewayCli
         return ExitCodes.Ok;
     }
 
-    private static async Task<IReadOnlyList<FileOutcome>> ProcessFilesAsync(string dir, IReadOnlyList<string> files, TimeSpan timeout, CancellationToken ct)
+    private static async Task<IReadOnlyList<FileOutcome>> ProcessFilesAsync(string dir, IReadOnlyList<string> files, TimeSpan timeout, CancellationToken ct, Config? overrides = null)
     {
         using var dirLock = DataDirLock.Acquire(dir);
         GatewayNode.PrepareSqlite(dir);
-        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Batch, startNode: true, watchPickup: false);
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Batch, startNode: true, watchPickup: false, overrides);
         await host.StartAsync(ct);
         try
         {
@@ -209,15 +222,42 @@ public static class GatewayCli
         }
     }
 
-    private static async Task<int> RoutesAsync(string dataDir, bool json, TextWriter output)
+    private static async Task<int> RoutesAsync(string dataDir, bool json, string? configFile, TextWriter output)
     {
         var dir = Path.GetFullPath(dataDir);
         if (!Directory.Exists(dir)) throw CliError.DataDirMissing(dataDir);
         var problems = new List<string>();
-        var table = RouteConfig.Load(GatewayConfig.ForSqlite(dir), dir, (code, text) => problems.Add($"{code}: {text}"));
+        var table = RouteConfig.Load(GatewayConfig.ForSqlite(dir, LoadConfigFile(configFile)), dir, (code, text) => problems.Add($"{code}: {text}"));
         if (json) await output.WriteLineAsync(RoutesView.Json(table));
         else RoutesView.Table(output, table, problems);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Reads a --config HOCON file; a missing or malformed one is a one-line GW-CLI-CONFIG error.</summary>
+    private static Config? LoadConfigFile(string? path)
+    {
+        if (path is null) return null;
+        if (!File.Exists(path)) throw new CliError(ReasonCodes.CliConfig, $"configuration file '{path}' does not exist", ExitCodes.BadArgument);
+        try
+        {
+            return ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is not CliError)
+        {
+            throw new CliError(ReasonCodes.CliConfig, $"configuration file '{path}' is not valid HOCON: {ex.Message}", ExitCodes.BadArgument);
+        }
+    }
+
+    private static void ParseListen(string listen)
+    {
+        try
+        {
+            ActorGateway.Smtp.Listener.SmtpListenerOptions.ParseEndPoint(listen);
+        }
+        catch (FormatException ex)
+        {
+            throw new CliError(ReasonCodes.CliBadArgument, $"--smtp-listen '{listen}': {ex.Message}", ExitCodes.BadArgument);
+        }
     }
 
     private static string PrepareWritable(string dataDir)

@@ -5,7 +5,10 @@ using Akka.Hosting;
 using ActorGateway.Actors;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Domain;
+using ActorGateway.Actors.Transport;
 using ActorGateway.Host.Ingress;
+using ActorGateway.Smtp.Listener;
+using ActorGateway.Smtp.Relay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,7 +33,8 @@ public enum ConsoleVerbosity
 /// </summary>
 public static class GatewayHost
 {
-    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null)
+    /// <param name="smtpListen">Where the ESMTP listener binds (<c>HOST:PORT</c>); null = no listener.</param>
+    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null)
     {
         var consoleLevel = verbosity switch
         {
@@ -63,7 +67,7 @@ public static class GatewayHost
         var config = GatewayConfig.ForSqlite(dataDir, overrides);
         var holder = new GatewayNodeHolder();
         builder.Services.AddSingleton(holder);
-        builder.Services.AddAkka("actor-gateway", akka =>
+        builder.Services.AddAkka("actor-gateway", (akka, services) =>
         {
             akka.AddHocon(config, HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
@@ -79,7 +83,9 @@ public static class GatewayHost
                     try
                     {
                         var log = Logging.GetLogger(system, "gateway-config");
-                        holder.Set(GatewayNode.Start(system, report: (code, problem) => log.Warning("{Code} {Problem}", code, problem)));
+                        var transports = RelayTransport(config, dataDir, services.GetRequiredService<ILoggerFactory>());
+                        holder.Set(GatewayNode.Start(system, new GatewayNodeOptions(Transports: transports),
+                            report: (code, problem) => log.Warning("{Code} {Problem}", code, problem)));
                     }
                     catch (Exception ex)
                     {
@@ -90,7 +96,21 @@ public static class GatewayHost
             }
         });
         if (watchPickup) builder.Services.AddHostedService<PickupWatcher>();
+        if (smtpListen is not null)
+        {
+            var smtp = SmtpListenerOptions.FromConfig(config.GetConfig("actor-gateway.smtp")) with { EndPoint = SmtpListenerOptions.ParseEndPoint(smtpListen) };
+            builder.Services.AddSingleton(smtp.Validated());
+            builder.Services.AddHostedService<SmtpIngressService>();
+        }
         return builder.Build();
+    }
+
+    /// <summary>The SMTP relay transport, when <c>actor-gateway.smtp-relay.host</c> is set; routes then may say <c>transport = "smtp"</c>.</summary>
+    private static IReadOnlyList<IMessageTransport> RelayTransport(Config config, string dataDir, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrWhiteSpace(config.GetString("actor-gateway.smtp-relay.host", ""))) return [];
+        var options = SmtpRelayOptions.FromConfig(config.GetConfig("actor-gateway.smtp-relay"));
+        return [new SmtpRelayTransport(options, dataDir, loggers.CreateLogger<SmtpRelayTransport>())];
     }
 
     public static ActorSystem System(this IHost host) => host.Services.GetRequiredService<ActorSystem>();

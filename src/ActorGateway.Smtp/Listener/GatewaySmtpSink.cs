@@ -5,8 +5,8 @@ namespace ActorGateway.Smtp.Listener;
 /// <summary>
 /// Connects the listener to a <see cref="GatewayNode"/>: recipient domains are ours when a route
 /// covers them, and a message goes to <see cref="GatewayIngress.SubmitAsync"/>, which answers
-/// Accepted only once it is in the journal. The envelope sender is not passed on: the gateway takes
-/// the sender from the message's From/Sender header.
+/// Accepted only once it is in the journal. The envelope sender (MAIL FROM, empty for the null
+/// sender) is recorded as the message's return path: DSNs go there, never to the null sender.
 /// </summary>
 public sealed class GatewaySmtpSink(GatewayNode node) : ISmtpMessageSink
 {
@@ -14,7 +14,7 @@ public sealed class GatewaySmtpSink(GatewayNode node) : ISmtpMessageSink
 
     public async Task<SmtpSubmitResult> SubmitAsync(ReadOnlyMemory<byte> message, string source, string mailFrom, IReadOnlyList<string> recipients, CancellationToken ct)
     {
-        var result = await node.Ingress.SubmitAsync(message, source, envelopeRecipients: recipients, ct: ct);
+        var result = await node.Ingress.SubmitAsync(message, source, envelopeRecipients: recipients, ct: ct, returnPath: mailFrom);
         return Map(result);
     }
 
