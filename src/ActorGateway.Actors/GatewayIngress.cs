@@ -60,6 +60,7 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
         var submission = new GatewayProtocol.SubmitMessage(messageId, source, message.Length, envelope);
         var deadline = DateTime.UtcNow + settings.SubmitTimeout;
         var pause = TimeSpan.FromMilliseconds(50);
+        var answeredBusy = false;
         while (true)
         {
             var remaining = deadline - DateTime.UtcNow;
@@ -79,6 +80,7 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
                 case GatewayProtocol.SubmitAccepted:
                     return new SubmitResult.Accepted(messageId);
                 case GatewayProtocol.SubmitRejected r when r.Code == ReasonCodes.Busy:
+                    answeredBusy = true;
                     await Task.Delay(pause, ct);
                     pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
                     continue;
@@ -86,7 +88,9 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
                     return new SubmitResult.Deferred(r.Code, r.Reason);
             }
         }
-        // The content stays: the gateway may still accept it; an orphan is harmless and cleaned as abandoned.
-        return new SubmitResult.Deferred(ReasonCodes.Busy, $"not accepted within {settings.SubmitTimeout.TotalSeconds:0}s");
+        // No answer at all: the journal or the gateway is unavailable (a busy gateway answers GW-BUSY at once).
+        // The content stays: the gateway may still accept it; an orphan is harmless.
+        return new SubmitResult.Deferred(answeredBusy ? ReasonCodes.Busy : ReasonCodes.GatewayUnavailable,
+            $"not accepted within {settings.SubmitTimeout.TotalSeconds:0}s" + (answeredBusy ? " (too many messages in flight)" : " (the gateway or its journal did not answer)"));
     }
 }

@@ -45,6 +45,7 @@ public static class ReasonCodes
     public const string MimeTooLarge = "GW-MIME-TOO-LARGE";
     public const string IntakeUnreadable = "GW-INTAKE-UNREADABLE";
     public const string Busy = "GW-BUSY";
+    public const string GatewayUnavailable = "GW-GATEWAY-UNAVAILABLE";
     public const string Shutdown = "GW-SHUTTING-DOWN";
 
     // Informational events (logged with these codes).
