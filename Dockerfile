@@ -7,7 +7,8 @@ COPY samples/ samples/
 COPY src/ src/
 RUN dotnet publish src/ActorGateway.Host/ActorGateway.Host.csproj -c Release -o /app --nologo
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS runtime
+# aspnet: the ESMTP listener runs on Kestrel.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # The .NET images ship a non-root "app" user; the data volume is created owned by it.
