@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka;
 using Akka.Pattern;
 using ActorGateway.Actors.Actors;
 using ActorGateway.Actors.Configuration;
@@ -73,7 +74,7 @@ public sealed class GatewayNode
         var routes = new RouteTableSource(routeTable);
         var content = new ContentStore(settings.ContentDir);
         var parts = new GatewayNodeParts(settings, routes, content, transports);
-        var children = options.Children?.Invoke(parts) ?? MessageChildFactories.Default(routes, content, transports);
+        var children = options.Children?.Invoke(parts) ?? MessageChildFactories.Default(routes, content, transports, FaultInjection(settings));
 
         var deadLetterQueue = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(
@@ -83,13 +84,48 @@ public sealed class GatewayNode
 
         system.ActorOf(RouteReloaderActor.Props(config, settings.DataDir, routes, settings.RoutesReloadInterval, directoryFiles), RouteReloaderActor.Name);
 
+        var riskGate = system.ActorOf(RiskGateActor.Props(), RiskGateActor.Name);
+
         var gateway = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(
-                GatewayActor.Props(settings, id => MessageActor.Props(id, settings, children, deadLetterQueue, content, routes)), GatewayActor.Name,
+                GatewayActor.Props(settings, id => MessageActor.Props(id, settings, children, deadLetterQueue, content, routes, riskGate), riskGate), GatewayActor.Name,
                 settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
             GatewayActor.Name);
 
+        // A graceful stop is recorded, so the next start does not count in-flight stages as crash suspects.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "gateway-clean-shutdown", async () =>
+        {
+            try
+            {
+                await gateway.Ask<GatewayActor.CleanShutdownRecorded>(GatewayActor.RecordCleanShutdown.Instance, TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                // No record: the next start treats this stop as a crash, which is only more careful.
+            }
+            return Done.Instance;
+        });
+
         return new GatewayNode(parts, gateway, deadLetterQueue, new GatewayIngress(gateway, content, settings));
+    }
+
+    /// <summary>The environment variable that must be set to <c>enabled</c> for fault injection to be accepted.</summary>
+    public const string FaultInjectionEnvironmentVariable = "GATEWAY_FAULT_INJECTION";
+
+    /// <summary>
+    /// Fault injection (<c>actor-gateway.fault-injection.fail-fast-recipients</c>) makes the mapper kill the
+    /// process for matching recipients. It exists for crash-loop tests only: configured without
+    /// <see cref="FaultInjectionEnvironmentVariable"/>=enabled, the node refuses to start.
+    /// </summary>
+    private static System.Text.RegularExpressions.Regex? FaultInjection(GatewaySettings settings)
+    {
+        if (settings.FaultInjectionFailFastRecipients is not { } pattern) return null;
+        if (Environment.GetEnvironmentVariable(FaultInjectionEnvironmentVariable) != "enabled")
+        {
+            throw new Akka.Configuration.ConfigurationException(
+                $"actor-gateway.fault-injection.fail-fast-recipients is set, which kills the process on purpose; refusing to start unless {FaultInjectionEnvironmentVariable}=enabled");
+        }
+        return new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Prepares a data directory for the SQLite default: creates it and puts the journal in WAL mode.</summary>

@@ -36,6 +36,11 @@ public static class ReasonCodes
 
     // Supervision.
     public const string Unhandled = "GW-UNHANDLED";
+    public const string CrashLoop = "GW-CRASH-LOOP";
+    public const string CrashSuspect = "GW-CRASH-SUSPECT";
+    public const string CarefulMode = "GW-CAREFUL-MODE";
+    public const string RetryScheduled = "GW-RETRY-SCHEDULED";
+    public const string FaultInjection = "GW-FAULT-INJECTION";
 
     // Intake (the message is rejected before it is accepted: badmail, or a CLI "rejected").
     public const string MimeEmpty = "GW-MIME-EMPTY";

@@ -34,18 +34,34 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private readonly Queue<MessageId> _toResume = new();
     private readonly Dictionary<MessageId, int> _unexpectedStops = [];
     private bool _recovered;
+    private bool _afterCrash;
+    private readonly IActorRef _riskGate;
 
-    public GatewayActor(GatewaySettings settings, Func<MessageId, Props> messageProps)
+    /// <summary>The last thing the registry recorded was a clean shutdown.</summary>
+    private bool _cleanShutdown;
+
+    public GatewayActor(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate)
     {
         _settings = settings;
         _messageProps = messageProps;
+        _riskGate = riskGate;
 
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is InFlightSnapshot s) _registered.UnionWith(s.MessageIds);
         });
-        Recover<MessageAdmitted>(e => _registered.Add(e.MessageId));
-        Recover<MessageReleased>(e => _registered.Remove(e.MessageId));
+        Recover<MessageAdmitted>(e =>
+        {
+            _registered.Add(e.MessageId);
+            _cleanShutdown = false;
+        });
+        Recover<MessageReleased>(e =>
+        {
+            _registered.Remove(e.MessageId);
+            _cleanShutdown = false;
+        });
+        Recover<CleanShutdown>(_ => _cleanShutdown = true);
+        Recover<GatewayStarted>(_ => _cleanShutdown = false);
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<GatewayProtocol.SubmitMessage>(HandleSubmit);
@@ -56,6 +72,11 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
             if (!_registered.Contains(r.MessageId) || _running.ContainsKey(r.MessageId)) return;
             _toResume.Enqueue(r.MessageId);
             StartResumes();
+        });
+        Command<RecordCleanShutdown>(_ =>
+        {
+            var replyTo = Sender;
+            Persist(new CleanShutdown(DateTimeOffset.UtcNow), _ => replyTo.Tell(CleanShutdownRecorded.Instance));
         });
         Command<GatewayProtocol.GetStatus>(_ =>
             Sender.Tell(new GatewayProtocol.GatewayStatus(_registered.Count, _running.Count, _waiting.Count, _recovered, _incarnation)));
@@ -76,8 +97,20 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps) =>
-        Akka.Actor.Props.Create<GatewayActor>(settings, messageProps);
+    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate) =>
+        Akka.Actor.Props.Create<GatewayActor>(settings, messageProps, riskGate);
+
+    /// <summary>Coordinated shutdown → gateway: record that this stop is graceful.</summary>
+    public sealed record RecordCleanShutdown
+    {
+        public static readonly RecordCleanShutdown Instance = new();
+    }
+
+    /// <summary>Gateway → coordinated shutdown.</summary>
+    public sealed record CleanShutdownRecorded
+    {
+        public static readonly CleanShutdownRecorded Instance = new();
+    }
 
     /// <summary>A message actor's own code failed (its stages are supervised by it, not here): stop it and resume it with back-off.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
@@ -89,9 +122,14 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _recovered = true;
+        _afterCrash = !_cleanShutdown && _registered.Count > 0;
+        // Consume the clean-shutdown mark, so a crash of this run is not taken for a clean stop.
+        if (_cleanShutdown) PersistAsync(new GatewayStarted(DateTimeOffset.UtcNow), _ => { });
         if (_registered.Count > 0)
         {
-            _log.Info("{Code} Resuming {Count} message(s) accepted but not finished", ReasonCodes.Resumed, _registered.Count);
+            _log.Info("{Code} Resuming {Count} message(s) accepted but not finished (the last run {How})",
+                ReasonCodes.Resumed, _registered.Count, _afterCrash ? "crashed" : "stopped cleanly");
+            if (_afterCrash) _riskGate.Tell(new RiskGateProtocol.EnterCarefulMode(_registered.ToList()));
             foreach (var id in _registered) _toResume.Enqueue(id);
             StartResumes();
         }
@@ -151,7 +189,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         {
             var id = _toResume.Dequeue();
             if (!_registered.Contains(id) || _running.ContainsKey(id)) continue;
-            Spawn(id).Tell(new MessageProtocol.ResumeMessage(id));
+            Spawn(id).Tell(new MessageProtocol.ResumeMessage(id, _afterCrash));
         }
     }
 

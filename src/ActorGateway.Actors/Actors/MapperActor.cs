@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Akka.Actor;
+using ActorGateway.Domain;
 using ActorGateway.Actors.Protocol;
 using ActorGateway.Domain.Failures;
 using ActorGateway.Domain.Mapping;
@@ -17,10 +19,15 @@ public sealed class MapperActor : ReceiveActor
 {
     public const string Name = "mapper";
 
-    public MapperActor(RouteTableSource routes)
+    public MapperActor(RouteTableSource routes, Regex? failFastRecipients)
     {
         Receive<StageProtocol.MapRecipients>(cmd =>
         {
+            if (failFastRecipients is not null && cmd.Envelope.Recipients.FirstOrDefault(r => failFastRecipients.IsMatch(r.Address)) is { } deadly)
+            {
+                // Fault injection (tests only; see GatewayNode): a poison message that kills the whole process.
+                Environment.FailFast($"{ReasonCodes.FaultInjection} mapping {deadly.Address} of {cmd.MessageId}");
+            }
             var mapping = AddressMapper.MapEnvelope(cmd.Envelope, routes.Current);
             var sender = mapping.Sender switch
             {
@@ -28,10 +35,10 @@ public sealed class MapperActor : ReceiveActor
                 AddressMapResult.Failed f => throw new AddressMappingException(f.ReasonCode, f.Source, f.Detail),
                 _ => throw new InvalidOperationException(mapping.Sender.GetType().Name),
             };
-            if (mapping.Recipients.Count == 0) throw new MessageUnmappableException(mapping.Failed);
+            if (mapping.Recipients.Count == 0 && !cmd.Probe) throw new MessageUnmappableException(mapping.Failed);
             Sender.Tell(new StageProtocol.MappingSucceeded(cmd.MessageId, sender, mapping.Recipients, mapping.Failed));
         });
     }
 
-    public static Props Props(RouteTableSource routes) => Akka.Actor.Props.Create<MapperActor>(routes);
+    public static Props Props(RouteTableSource routes, Regex? failFastRecipients = null) => Akka.Actor.Props.Create(() => new MapperActor(routes, failFastRecipients));
 }

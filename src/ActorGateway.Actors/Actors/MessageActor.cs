@@ -32,19 +32,23 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _deadLetterQueue;
     private readonly ContentStore _content;
     private readonly RouteTableSource _routes;
+    private readonly IActorRef _riskGate;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private MessageState _state = MessageState.Empty;
     private IActorRef? _stageChild;
     private Stage? _runningStage;
     private int _unknownRestarts;
-    private int _transientRetries;
     private bool _deadLetterConfirmed;
+    private Stage? _awaitingPermit;
+    private bool _holdingPermit;
+    private CarefulMapping? _careful;
 
-    public MessageActor(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes)
+    public MessageActor(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes, IActorRef riskGate)
     {
         _id = id;
         _routes = routes;
+        _riskGate = riskGate;
         _settings = settings;
         _children = children;
         _deadLetterQueue = deadLetterQueue;
@@ -53,7 +57,15 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Recover<IMessageEvent>(e => _state = _state.Apply(e));
 
         Command<MessageProtocol.AcceptMessage>(HandleAccept);
-        Command<MessageProtocol.ResumeMessage>(_ => Continue());
+        Command<MessageProtocol.ResumeMessage>(HandleResume);
+        Command<RiskGateProtocol.RiskGranted>(_ =>
+        {
+            if (_awaitingPermit is not { } stage) return;
+            _awaitingPermit = null;
+            _holdingPermit = true;
+            StartRisky(stage);
+        });
+        Command<ScheduleRetry>(r => ScheduleRetryNow(r.Stage, r.Kind, r.Error));
         Command<StageProtocol.MappingSucceeded>(HandleMapped);
         Command<StageProtocol.DeliverySucceeded>(HandleDelivered);
         Command<StageProtocol.NotificationSettled>(HandleNotified);
@@ -79,8 +91,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes) =>
-        Akka.Actor.Props.Create<MessageActor>(id, settings, children, deadLetterQueue, content, routes);
+    public static Props Props(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes, IActorRef riskGate) =>
+        Akka.Actor.Props.Create<MessageActor>(id, settings, children, deadLetterQueue, content, routes, riskGate);
 
     /// <summary>Classifies a stage child's failure and acts on <see cref="SupervisionPolicy"/>. One stage runs at a time, so the failed child is the running stage's.</summary>
     /// <remarks>Akka's own failure logging is off: <see cref="Decide"/> logs each decision once, with its code.</remarks>
@@ -89,8 +101,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private Directive Decide(Exception exception)
     {
         var stage = _runningStage ?? Stage.Mapping;
-        var kind = FailureClassifier.Classify(exception);
-        switch (SupervisionPolicy.Decide(kind, _unknownRestarts, _settings.MaxUnknownRestarts))
+        var kind = FailureClassifier.Classify(exception, ClassificationFor(stage));
+        switch (SupervisionPolicy.Decide(kind, _unknownRestarts, _settings.MaxUnknownRestarts, _state.DelayedRetries, _settings.MaxUnknownDelayedRetries))
         {
             case StageAction.RestartNow:
                 _unknownRestarts++;
@@ -100,15 +112,12 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 return Directive.Restart;
 
             case StageAction.RetryLater:
-                _transientRetries++;
-                var delay = SupervisionPolicy.Backoff(_transientRetries, _settings.TransientRetryMin, _settings.TransientRetryMax, Random.Shared.NextDouble());
-                _log.Warning("{Code} {Stage} of {MessageId} hit a transient failure ({ErrorType}: {Error}); retry {Retry} in {Delay}",
-                    new object[] { ReasonCodes.TransientRetry, stage, _id, exception.GetType().Name, exception.Message, _transientRetries, delay });
-                Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
+                // Persisted (so a restart keeps the schedule) by the handler; the child is kept, idle.
+                Self.Tell(new ScheduleRetry(stage, kind.ToString().ToLowerInvariant(), $"{exception.GetType().Name}: {exception.Message}"));
                 return Directive.Restart;
 
             default:
-                Self.Tell(new StageFailed(stage, exception, _unknownRestarts + 1));
+                Self.Tell(new StageFailed(stage, exception, 1 + _unknownRestarts + _state.DelayedRetries));
                 return Directive.Stop;
         }
     }
@@ -154,7 +163,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         }
         if (_state.NextStage is { } next)
         {
-            if (_runningStage is null) RunStageNow(next);
+            if (_runningStage is null && _awaitingPermit is null) RunStageNow(next);
             return;
         }
         if (_state.IsFinished)
@@ -164,27 +173,158 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>After a restart: a risky stage that was started and never finished was interrupted by a crash.</summary>
+    private void HandleResume(MessageProtocol.ResumeMessage resume)
+    {
+        var interrupted = resume.AfterCrash ? _state.InProgress : null;
+        if (resume.AfterCrash) _riskGate.Tell(new RiskGateProtocol.SuspectStatus(_id, interrupted is not null));
+        if (interrupted is null || _state.IsFinished)
+        {
+            Continue();
+            return;
+        }
+        var crashes = _state.Crashes + 1;
+        Persist(new StageInterrupted(_id, interrupted.Stage, crashes, DateTimeOffset.UtcNow, interrupted.Recipient), e =>
+        {
+            _state = _state.Apply(e);
+            if (crashes < _settings.CrashLoopThreshold)
+            {
+                _log.Warning("{Code} {MessageId} was in its {Stage} stage (recipient {Recipient}) when the process crashed ({Crashes} of {Threshold}); it runs again alone",
+                    new object?[] { ReasonCodes.CrashSuspect, _id, interrupted.Stage, interrupted.Recipient, crashes, _settings.CrashLoopThreshold });
+                Continue();
+                return;
+            }
+            // The stage has now been in flight for `threshold` crashes, the last time alone: it is what kills the process.
+            _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: true));
+            PersistDeadLetter(new MessageDeadLettered(
+                _id, ReasonCodes.CrashLoop, interrupted.Stage, interrupted.Recipient, "ProcessCrash",
+                $"the process crashed {crashes} times while this message was in its {interrupted.Stage.ToString().ToLowerInvariant()} stage"
+                + (interrupted.Recipient is null ? string.Empty : $" (recipient {interrupted.Recipient})") + "; the stage is not run again",
+                null, crashes, DateTimeOffset.UtcNow,
+                interrupted.Recipient is null ? null : [new RecipientFailure(AddressRole.To, interrupted.Recipient, ReasonCodes.CrashLoop, interrupted.Stage, "the process crashed while this recipient was mapped")],
+                Partial: _state.DeliveredTo.Count > 0));
+        });
+    }
+
+    private DateTimeOffset ExpiresAt => _state.Accepted!.At + _settings.MessageLifetime;
+
     private void RunStageNow(Stage stage)
     {
         if (_state.NextStage != stage) return; // stale retry: the stage already completed or the message is quarantined
-        _runningStage = stage;
-        switch (stage)
+        if (stage == Stage.Notification)
         {
-            case Stage.Mapping:
-                _stageChild ??= _children.Mapper(Context, _id);
-                _stageChild.Tell(new StageProtocol.MapRecipients(_id, _state.Accepted!.Envelope));
-                break;
-            case Stage.Delivery:
-                _stageChild ??= _children.Transport(Context, _id);
-                var mapping = _state.Mapping!;
-                _stageChild.Tell(new StageProtocol.Deliver(_id, mapping.Sender, _state.PendingRecipients, mapping.Recipients));
-                break;
-            case Stage.Notification:
-                _stageChild ??= _children.Transport(Context, _id);
-                _stageChild.Tell(new StageProtocol.NotifySender(_id, _state.Accepted!.Envelope.NotifyAddress, FailedForNotification(),
-                    _state.Accepted.At, _settings.DsnTransport, _settings.ReportingMta));
-                break;
+            _runningStage = stage;
+            _stageChild ??= _children.Transport(Context, _id);
+            _stageChild.Tell(new StageProtocol.NotifySender(_id, _state.Accepted!.Envelope.NotifyAddress, FailedForNotification(),
+                _state.Accepted.At, _settings.DsnTransport, _settings.ReportingMta));
+            return;
         }
+        var now = DateTimeOffset.UtcNow;
+        if (now >= ExpiresAt)
+        {
+            Expire(stage);
+            return;
+        }
+        if (_state.PendingRetry is { } retry && retry.DueAt > now)
+        {
+            // A retry scheduled before a restart: keep its time.
+            Timers.StartSingleTimer("retry-stage", new RunStage(stage), retry.DueAt - now);
+            return;
+        }
+        _awaitingPermit = stage;
+        _riskGate.Tell(new RiskGateProtocol.RequestRisk(_id, Suspect: _state.Crashes > 0));
+    }
+
+    /// <summary>Records the risk durably, then runs the stage. A crash suspect maps one recipient at a time, each recorded first.</summary>
+    private void StartRisky(Stage stage)
+    {
+        if (_state.NextStage != stage)
+        {
+            ReleasePermit();
+            return;
+        }
+        _runningStage = stage;
+        if (stage == Stage.Mapping && _state.Crashes > 0)
+        {
+            _careful = new CarefulMapping();
+            MapNextCarefully();
+            return;
+        }
+        Persist(new StageStarted(_id, stage, DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            switch (stage)
+            {
+                case Stage.Mapping:
+                    _stageChild ??= _children.Mapper(Context, _id);
+                    _stageChild.Tell(new StageProtocol.MapRecipients(_id, _state.Accepted!.Envelope));
+                    break;
+                case Stage.Delivery:
+                    _deliveryAttempt++;
+                    _stageChild ??= _children.Transport(Context, _id);
+                    var mapping = _state.Mapping!;
+                    _stageChild.Tell(new StageProtocol.Deliver(_id, mapping.Sender, _state.PendingRecipients, mapping.Recipients));
+                    break;
+            }
+        });
+    }
+
+    private void MapNextCarefully()
+    {
+        var envelope = _state.Accepted!.Envelope;
+        var recipient = envelope.Recipients[_careful!.Next];
+        Persist(new StageStarted(_id, Stage.Mapping, DateTimeOffset.UtcNow, recipient.Address), e =>
+        {
+            _state = _state.Apply(e);
+            _stageChild ??= _children.Mapper(Context, _id);
+            _stageChild.Tell(new StageProtocol.MapRecipients(_id, envelope with { Recipients = [recipient] }, Probe: true));
+        });
+    }
+
+    private int _deliveryAttempt;
+
+    /// <summary>Past its lifetime: whatever is still pending is dead-lettered GW-EXPIRED (and the sender told, where the route says so).</summary>
+    private void Expire(Stage stage)
+    {
+        var pending = stage == Stage.Delivery
+            ? _state.PendingRecipients.Select(r => new RecipientFailure(r.Role, r.Target, ReasonCodes.Expired, stage, $"not delivered within {_settings.MessageLifetime}", r.Route)).ToList()
+            : _state.Accepted!.Envelope.Recipients.Select(r => new RecipientFailure(r.Role, r.Address, ReasonCodes.Expired, stage, $"not mapped within {_settings.MessageLifetime}")).ToList();
+        var failed = _state.FailedRecipients.Concat(pending).ToList();
+        ReleasePermit();
+        PersistDeadLetter(new MessageDeadLettered(
+            _id, ReasonCodes.Expired, stage, pending.FirstOrDefault()?.Address, "MessageExpired",
+            $"the message outlived its lifetime of {_settings.MessageLifetime} (accepted {_state.Accepted!.At:O}) with {pending.Count} recipient(s) pending",
+            null, _state.DeliveryAttempts, DateTimeOffset.UtcNow, failed, Partial: _state.DeliveredTo.Count > 0));
+    }
+
+    /// <summary>Persists the next delayed retry of a stage, so a restart keeps the schedule, or expires the message when the retry would outlive it.</summary>
+    private void ScheduleRetryNow(Stage stage, string kind, string error)
+    {
+        if (_state.NextStage != stage) return;
+        _runningStage = null;
+        var attempt = _state.DelayedRetries + 1;
+        var delay = SupervisionPolicy.Backoff(attempt, _settings.TransientRetryMin, _settings.TransientRetryMax, Random.Shared.NextDouble());
+        var now = DateTimeOffset.UtcNow;
+        if (now + delay >= ExpiresAt)
+        {
+            Expire(stage);
+            return;
+        }
+        Persist(new RetryScheduled(_id, stage, attempt, now + delay, kind, error, now), e =>
+        {
+            _state = _state.Apply(e);
+            ReleasePermit();
+            _log.Warning("{Code} {Stage} of {MessageId} will be retried ({Kind}: {Error}); retry {Retry} at {DueAt}",
+                new object[] { ReasonCodes.RetryScheduled, stage, _id, kind, error, attempt, e.DueAt });
+            Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
+        });
+    }
+
+    private void ReleasePermit()
+    {
+        if (!_holdingPermit) return;
+        _holdingPermit = false;
+        _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: true));
     }
 
     /// <summary>The recipients a DSN reports: the failed ones, or every recipient when the whole message failed.</summary>
@@ -227,6 +367,26 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private void HandleMapped(StageProtocol.MappingSucceeded result)
     {
         if (_state.Status != MessageStatus.Accepted) return;
+        if (_careful is { } careful)
+        {
+            careful.Add(result);
+            if (careful.Next < _state.Accepted!.Envelope.Recipients.Count)
+            {
+                MapNextCarefully();
+                return;
+            }
+            _careful = null;
+            result = careful.Result(_id);
+            if (result.Recipients.Count == 0)
+            {
+                _runningStage = null;
+                EndStage();
+                var ex = new MessageUnmappableException(result.Failed);
+                PersistDeadLetter(new MessageDeadLettered(_id, ex.ReasonCode, Stage.Mapping, ex.Address, ex.GetType().FullName!, ex.Message, null, 1,
+                    DateTimeOffset.UtcNow, result.Failed));
+                return;
+            }
+        }
         Persist(new RecipientsMapped(_id, result.Sender, result.Recipients, DateTimeOffset.UtcNow, result.Failed.Count > 0 ? result.Failed : null), e =>
         {
             _state = _state.Apply(e);
@@ -257,6 +417,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         var refused = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Refused).Select(r => Failure(r, ReasonCodes.RecipientRefused)).ToList();
         var deferred = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Deferred).Select(r => Failure(r, ReasonCodes.RecipientDeferred)).ToList();
         var attempt = _state.DeliveryAttempts + 1;
+        _deliveryAttempt = 0;
 
         if (deferred.Count == 0)
         {
@@ -275,12 +436,9 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Persist(new DeliveryAttempted(_id, result.Transport, receipt.Location, delivered, refused, deferred, attempt, DateTimeOffset.UtcNow), e =>
         {
             _state = _state.Apply(e);
-            _runningStage = null;
-            _transientRetries++;
-            var delay = SupervisionPolicy.Backoff(_transientRetries, _settings.TransientRetryMin, _settings.TransientRetryMax, Random.Shared.NextDouble());
-            _log.Warning("{Code} {MessageId}: {Deferred} recipient(s) deferred by {Transport} ({Reply}); retry {Retry} in {Delay}",
-                new object?[] { ReasonCodes.RecipientDeferred, _id, deferred.Count, result.Transport, deferred[0].Reply, _transientRetries, delay });
-            Timers.StartSingleTimer("retry-stage", new RunStage(Stage.Delivery), delay);
+            _log.Warning("{Code} {MessageId}: {Deferred} recipient(s) deferred by {Transport} ({Reply})",
+                ReasonCodes.RecipientDeferred, _id, deferred.Count, result.Transport, deferred[0].Reply);
+            ScheduleRetryNow(Stage.Delivery, "deferred", deferred[0].Reply ?? "deferred");
         });
     }
 
@@ -362,7 +520,29 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         _stageChild = null;
         _runningStage = null;
         _unknownRestarts = 0;
-        _transientRetries = 0;
+        ReleasePermit();
+    }
+
+    /// <summary>Classification overrides for a stage: the route's (of the first recipient concerned), over the global ones.</summary>
+    private IReadOnlyDictionary<string, FailureKind>? ClassificationFor(Stage stage)
+    {
+        var global = _settings.Classification.GetValueOrDefault(stage);
+        var domain = stage == Stage.Delivery
+            ? _state.PendingRecipients.FirstOrDefault()?.Route
+            : _state.Accepted?.Envelope.Recipients.Select(r => _routes.Current.Find(r.Domain)?.Name).FirstOrDefault(n => n is not null);
+        var routeOverrides = domain is null ? null : _routes.Current.Routes.FirstOrDefault(r => r.Name == domain)?.Classification?.GetValueOrDefault(stage);
+        if (routeOverrides is null || routeOverrides.Count == 0) return global;
+        if (global is null || global.Count == 0) return routeOverrides;
+        var merged = new Dictionary<string, FailureKind>(global);
+        foreach (var kv in routeOverrides) merged[kv.Key] = kv.Value;
+        return merged;
+    }
+
+    protected override void PostStop()
+    {
+        // A holder that stops without finishing its stage has not cleared itself as a crash suspect.
+        if (_holdingPermit) _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: false));
+        base.PostStop();
     }
 
     private void Finish(string outcome, string? reason)
@@ -391,6 +571,29 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Self-message: run (or re-run) a stage now.</summary>
     private sealed record RunStage(Stage Stage);
+
+    /// <summary>Self-message from the supervisor decider: persist a delayed retry of the stage.</summary>
+    private sealed record ScheduleRetry(Stage Stage, string Kind, string Error);
+
+    /// <summary>A crash suspect's mapping, one recipient at a time.</summary>
+    private sealed class CarefulMapping
+    {
+        private readonly List<MappedAddress> _mapped = [];
+        private readonly List<RecipientFailure> _failed = [];
+        private MappedAddress? _sender;
+
+        public int Next { get; private set; }
+
+        public void Add(StageProtocol.MappingSucceeded result)
+        {
+            _sender ??= result.Sender;
+            _mapped.AddRange(result.Recipients);
+            _failed.AddRange(result.Failed);
+            Next++;
+        }
+
+        public StageProtocol.MappingSucceeded Result(MessageId id) => new(id, _sender!, _mapped, _failed);
+    }
 
     /// <summary>Self-message from the supervisor decider: quarantine the message.</summary>
     private sealed record StageFailed(Stage Stage, Exception Exception, int Attempts);

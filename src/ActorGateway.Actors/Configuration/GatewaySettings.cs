@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using ActorGateway.Domain.Failures;
 
 namespace ActorGateway.Actors.Configuration;
 
@@ -26,7 +27,12 @@ public sealed record GatewaySettings(
     bool DeleteContentAfterDelivery,
     TimeSpan RoutesReloadInterval,
     string DsnTransport,
-    string ReportingMta)
+    string ReportingMta,
+    TimeSpan MessageLifetime,
+    int MaxUnknownDelayedRetries,
+    int CrashLoopThreshold,
+    IReadOnlyDictionary<Stage, IReadOnlyDictionary<string, FailureKind>> Classification,
+    string? FaultInjectionFailFastRecipients)
 {
     public static GatewaySettings From(Config root)
     {
@@ -56,9 +62,41 @@ public sealed record GatewaySettings(
             DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"),
             RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval", TimeSpan.FromSeconds(5)),
             DsnTransport: c.GetString("dsn.transport", "smtp"),
-            ReportingMta: c.GetString("dsn.reporting-mta", "") is { Length: > 0 } mta ? mta : System.Net.Dns.GetHostName());
+            ReportingMta: c.GetString("dsn.reporting-mta", "") is { Length: > 0 } mta ? mta : System.Net.Dns.GetHostName(),
+            MessageLifetime: c.GetTimeSpan("message-lifetime", TimeSpan.FromDays(2)),
+            MaxUnknownDelayedRetries: c.GetInt("supervision.max-unknown-delayed-retries", 3),
+            CrashLoopThreshold: c.GetInt("supervision.crash-loop-threshold", 2),
+            Classification: ParseClassification(c.GetConfig("classification")),
+            FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients", "") is { Length: > 0 } p ? p : null);
         settings.Validate();
         return settings;
+    }
+
+    /// <summary>Reads <c>{ mapping { "Type.FullName" = permanent|transient|unknown }, delivery { … }, notification { … } }</c>.</summary>
+    public static IReadOnlyDictionary<Stage, IReadOnlyDictionary<string, FailureKind>> ParseClassification(Config? section)
+    {
+        var result = new Dictionary<Stage, IReadOnlyDictionary<string, FailureKind>>();
+        if (section is null || section.IsEmpty) return result;
+        foreach (var stage in Enum.GetValues<Stage>())
+        {
+            var key = stage.ToString().ToLowerInvariant();
+            var stageSection = section.GetConfig(key);
+            if (stageSection is null || stageSection.IsEmpty) continue;
+            var map = new Dictionary<string, FailureKind>(StringComparer.Ordinal);
+            foreach (var entry in stageSection.AsEnumerable())
+            {
+                try
+                {
+                    map[entry.Key.Trim('"')] = FailureClassifier.ParseKind(entry.Value.GetString());
+                }
+                catch (FormatException ex)
+                {
+                    throw new ConfigurationException($"classification.{key}.{entry.Key}: {ex.Message}");
+                }
+            }
+            result[stage] = map;
+        }
+        return result;
     }
 
     private void Validate()
@@ -76,5 +114,8 @@ public sealed record GatewaySettings(
         Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0, "snapshot-every values must be positive");
         Require(PickupConcurrency > 0, "pickup.concurrency must be at least 1");
         Require(RoutesReloadInterval > TimeSpan.Zero, "routes-reload-interval must be positive");
+        Require(MessageLifetime > TimeSpan.Zero, "message-lifetime must be positive");
+        Require(MaxUnknownDelayedRetries >= 0, "supervision.max-unknown-delayed-retries must not be negative");
+        Require(CrashLoopThreshold >= 1, "supervision.crash-loop-threshold must be at least 1");
     }
 }

@@ -29,7 +29,8 @@ public static class RouteConfig
                 _ => throw new ConfigurationException($"route '{name}': unknown profile kind '{kind}' (known: profs, smtp-rewrite)"),
             };
             var transport = c.GetString("transport", "spool");
-            routes.Add(new Route(name, domains, profile, transport, c.GetBoolean("notify-sender", false)));
+            routes.Add(new Route(name, domains, profile, transport, c.GetBoolean("notify-sender", false),
+                GatewaySettings.ParseClassification(c.GetConfig("classification"))));
         }
         return new RouteTable(routes);
     }

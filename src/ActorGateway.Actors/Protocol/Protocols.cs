@@ -49,8 +49,8 @@ public static class MessageProtocol
         public MessageId MessageId => Submission.MessageId;
     }
 
-    /// <summary>Gateway → message actor: continue from wherever the journal says you are.</summary>
-    public sealed record ResumeMessage(MessageId MessageId) : IWithMessageId;
+    /// <summary>Gateway → message actor: continue from wherever the journal says you are. <paramref name="AfterCrash"/>: the last run did not shut down cleanly.</summary>
+    public sealed record ResumeMessage(MessageId MessageId, bool AfterCrash = false) : IWithMessageId;
 
     /// <summary>Message actor → gateway: I reached an end state and am stopping.</summary>
     public sealed record MessageFinished(MessageId MessageId, string Outcome, string? Reason) : IWithMessageId;
@@ -59,8 +59,8 @@ public static class MessageProtocol
 /// <summary>What a message actor exchanges with its <c>mapper</c> and <c>transport</c> children.</summary>
 public static class StageProtocol
 {
-    /// <summary>Message actor → mapper.</summary>
-    public sealed record MapRecipients(MessageId MessageId, MessageEnvelope Envelope) : IWithMessageId;
+    /// <summary>Message actor → mapper. <paramref name="Probe"/>: part of a one-recipient-at-a-time mapping, so "nothing mapped" is an answer, not a failure.</summary>
+    public sealed record MapRecipients(MessageId MessageId, MessageEnvelope Envelope, bool Probe = false) : IWithMessageId;
 
     /// <summary>Mapper → message actor: the sender and at least one recipient mapped; <paramref name="Failed"/> could not be. (When nothing maps, that is thrown, for the supervisor.)</summary>
     public sealed record MappingSucceeded(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<RecipientFailure> Failed) : IWithMessageId;

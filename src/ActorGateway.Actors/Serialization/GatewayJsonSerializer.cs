@@ -31,6 +31,11 @@ public sealed class GatewayJsonSerializer(ExtendedActorSystem system) : Serializ
         ["message-admitted.v1"] = typeof(GatewayEvents.MessageAdmitted),
         ["message-released.v1"] = typeof(GatewayEvents.MessageReleased),
         ["in-flight-snapshot.v1"] = typeof(GatewayEvents.InFlightSnapshot),
+        ["clean-shutdown.v1"] = typeof(GatewayEvents.CleanShutdown),
+        ["gateway-started.v1"] = typeof(GatewayEvents.GatewayStarted),
+        ["stage-started.v1"] = typeof(MessageEvents.StageStarted),
+        ["stage-interrupted.v1"] = typeof(MessageEvents.StageInterrupted),
+        ["retry-scheduled.v1"] = typeof(MessageEvents.RetryScheduled),
         ["dead-letter-recorded.v1"] = typeof(DeadLetterQueueEvents.DeadLetterRecorded),
         ["dead-letter-queue-snapshot.v1"] = typeof(DeadLetterQueueEvents.DeadLetterQueueSnapshot),
     };

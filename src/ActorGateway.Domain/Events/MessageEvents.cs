@@ -86,6 +86,23 @@ public static class MessageEvents
         bool Partial = false,
         bool NotifySender = false) : IMessageEvent;
 
+    /// <summary>
+    /// Written before a risky stage (mapping, delivery) runs, so a process crash inside it is
+    /// visible at the next start. <paramref name="Recipient"/> is set when a crash suspect maps one
+    /// recipient at a time, so the one that kills the process can be named.
+    /// </summary>
+    public sealed record StageStarted(MessageId MessageId, Stage Stage, DateTimeOffset At, string? Recipient = null) : IMessageEvent;
+
+    /// <summary>
+    /// Written at start-up for a message whose stage was started but never finished before a crash:
+    /// <paramref name="Crashes"/> is how many crashes this stage has now been in flight for.
+    /// </summary>
+    public sealed record StageInterrupted(MessageId MessageId, Stage Stage, int Crashes, DateTimeOffset At, string? Recipient = null) : IMessageEvent;
+
+    /// <summary>A stage failed in a way that does not blame the message (or not yet); it runs again at <paramref name="DueAt"/>.</summary>
+    /// <param name="Attempt">Delayed retries of this stage so far, this one included.</param>
+    public sealed record RetryScheduled(MessageId MessageId, Stage Stage, int Attempt, DateTimeOffset DueAt, string Kind, string Error, DateTimeOffset At) : IMessageEvent;
+
     /// <summary>The sender was sent a delivery status notification (RFC 3464) about the failed recipients.</summary>
     public sealed record SenderNotified(MessageId MessageId, string To, string Transport, string Location, DateTimeOffset At) : IMessageEvent;
 
@@ -101,6 +118,12 @@ public static class GatewayEvents
 
     /// <summary>The message reached an end state (delivered, dead-lettered or abandoned) and needs no resuming.</summary>
     public sealed record MessageReleased(MessageId MessageId, string Outcome) : IGatewayEvent;
+
+    /// <summary>The node stopped gracefully: stages in flight were not interrupted by a crash.</summary>
+    public sealed record CleanShutdown(DateTimeOffset At) : IGatewayEvent;
+
+    /// <summary>The node started after a clean shutdown (consumes that mark).</summary>
+    public sealed record GatewayStarted(DateTimeOffset At) : IGatewayEvent;
 
     /// <summary>Snapshot of the in-flight registry.</summary>
     public sealed record InFlightSnapshot(IReadOnlyList<MessageId> MessageIds) : IGatewayEvent;

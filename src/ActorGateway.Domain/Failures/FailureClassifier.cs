@@ -15,6 +15,22 @@ public enum FailureKind
 /// <summary>The one place that turns an exception into a supervision verdict. Pure.</summary>
 public static class FailureClassifier
 {
+    /// <summary>
+    /// Classifies with configured overrides first: the exception's type, or any base type, by full
+    /// name (e.g. <c>"System.FormatException" = permanent</c>), then the built-in rules.
+    /// </summary>
+    public static FailureKind Classify(Exception exception, IReadOnlyDictionary<string, FailureKind>? overrides)
+    {
+        if (overrides is { Count: > 0 })
+        {
+            for (var type = exception.GetType(); type is not null; type = type.BaseType)
+            {
+                if (type.FullName is { } name && overrides.TryGetValue(name, out var kind)) return kind;
+            }
+        }
+        return Classify(exception);
+    }
+
     public static FailureKind Classify(Exception exception) => exception switch
     {
         PermanentMessageException => FailureKind.Permanent,
@@ -28,4 +44,13 @@ public static class FailureClassifier
     /// <summary>The reason code recorded when a failure of this kind dead-letters a message.</summary>
     public static string ReasonCode(Exception exception) =>
         exception is PermanentMessageException p ? p.ReasonCode : ReasonCodes.Unhandled;
+
+    /// <summary>Parses a HOCON kind name: permanent, transient or unknown.</summary>
+    public static FailureKind ParseKind(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "permanent" => FailureKind.Permanent,
+        "transient" => FailureKind.Transient,
+        "unknown" => FailureKind.Unknown,
+        _ => throw new FormatException($"'{text}' is not a failure kind (permanent, transient, unknown)"),
+    };
 }

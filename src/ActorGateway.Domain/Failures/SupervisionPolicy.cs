@@ -17,11 +17,21 @@ public static class SupervisionPolicy
     /// <param name="kind">The classifier's verdict.</param>
     /// <param name="unknownRestartsSoFar">Restarts this stage already had for this message after unknown failures.</param>
     /// <param name="maxUnknownRestarts">The configured bound (actor-gateway.supervision.max-unknown-restarts).</param>
-    public static StageAction Decide(FailureKind kind, int unknownRestartsSoFar, int maxUnknownRestarts) => kind switch
+    public static StageAction Decide(FailureKind kind, int unknownRestartsSoFar, int maxUnknownRestarts) =>
+        Decide(kind, unknownRestartsSoFar, maxUnknownRestarts, delayedRetriesSoFar: 0, maxUnknownDelayedRetries: 0);
+
+    /// <summary>
+    /// Permanent: dead-letter now. Transient: retry later, for as long as the message lives.
+    /// Unknown: <paramref name="maxUnknownRestarts"/> immediate restarts, then
+    /// <paramref name="maxUnknownDelayedRetries"/> delayed retries, then dead-letter.
+    /// </summary>
+    public static StageAction Decide(FailureKind kind, int unknownRestartsSoFar, int maxUnknownRestarts, int delayedRetriesSoFar, int maxUnknownDelayedRetries) => kind switch
     {
         FailureKind.Permanent => StageAction.DeadLetter,
         FailureKind.Transient => StageAction.RetryLater,
-        _ => unknownRestartsSoFar < maxUnknownRestarts ? StageAction.RestartNow : StageAction.DeadLetter,
+        _ when unknownRestartsSoFar < maxUnknownRestarts => StageAction.RestartNow,
+        _ when delayedRetriesSoFar < maxUnknownDelayedRetries => StageAction.RetryLater,
+        _ => StageAction.DeadLetter,
     };
 
     /// <summary>Exponential back-off: min × 2^(attempt-1), capped at max, with ±20% jitter from <paramref name="jitter01"/> in [0,1).</summary>

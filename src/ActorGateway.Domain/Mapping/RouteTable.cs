@@ -7,7 +7,14 @@ namespace ActorGateway.Domain.Mapping;
 /// <c>*</c>), the address profile that maps them, the transport that delivers them, and whether
 /// a sender is told (an RFC 3464 DSN) about recipients of this route that end dead-lettered.
 /// </summary>
-public sealed record Route(string Name, IReadOnlyList<string> Domains, IAddressProfile Profile, string Transport = "spool", bool NotifySender = false)
+/// <param name="Classification">Per-stage failure classification overrides for this route (exception type name → kind), over the global ones.</param>
+public sealed record Route(
+    string Name,
+    IReadOnlyList<string> Domains,
+    IAddressProfile Profile,
+    string Transport = "spool",
+    bool NotifySender = false,
+    IReadOnlyDictionary<Failures.Stage, IReadOnlyDictionary<string, Failures.FailureKind>>? Classification = null)
 {
     public bool Covers(string domain)
     {

@@ -47,6 +47,20 @@ public sealed record MessageState(
     /// <summary>Whether the sender was notified, or that was given up (null while not settled).</summary>
     public IMessageEvent? Notification { get; private init; }
 
+    /// <summary>The risky stage that was started and has not finished yet (null when none).</summary>
+    public StageStarted? InProgress { get; private init; }
+
+    /// <summary>Crashes the current stage has been in flight for (reset when a stage completes).</summary>
+    public int Crashes { get; private init; }
+
+    /// <summary>The pending delayed retry of the current stage, if any.</summary>
+    public RetryScheduled? PendingRetry { get; private init; }
+
+    /// <summary>Delayed retries of the current stage so far.</summary>
+    public int DelayedRetries => PendingRetry?.Attempt ?? _delayedRetries;
+
+    private int _delayedRetries;
+
     /// <summary>Mapped recipients still waiting for delivery.</summary>
     public IReadOnlyList<MappedAddress> PendingRecipients =>
         Mapping is null
@@ -86,8 +100,20 @@ public sealed record MessageState(
     public bool NeedsPartialDeadLetter =>
         Status is MessageStatus.Delivered or MessageStatus.Mapped && PendingRecipients.Count == 0 && FailedRecipients.Count > 0;
 
-    public MessageState Apply(IMessageEvent evt) => evt switch
+    public MessageState Apply(IMessageEvent evt) => ApplyCore(evt) switch
     {
+        // Progress of a stage settles its in-flight marker, crash count and retry schedule.
+        var next when evt is RecipientsMapped or MessageDelivered or MessageDeadLettered
+                          || (evt is DeliveryAttempted && next.InProgress?.Stage == Stage.Delivery)
+            => next with { InProgress = null, Crashes = 0, PendingRetry = null, _delayedRetries = 0 },
+        var next => next,
+    };
+
+    private MessageState ApplyCore(IMessageEvent evt) => evt switch
+    {
+        StageStarted s => this with { InProgress = s, PendingRetry = null, _delayedRetries = DelayedRetries },
+        StageInterrupted i => this with { Crashes = i.Crashes },
+        RetryScheduled r => this with { PendingRetry = r, InProgress = null },
         MessageAccepted a => this with { Status = MessageStatus.Accepted, Accepted = a },
         RecipientsMapped m => this with
         {

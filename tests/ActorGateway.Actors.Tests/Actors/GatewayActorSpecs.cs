@@ -72,7 +72,7 @@ public sealed class GatewayActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task Should_restart_mapper_at_most_N_times_on_unknown_exception_then_dead_letter_unhandled()
+    public async Task Should_restart_mapper_N_times_then_retry_it_M_times_later_on_unknown_exception_then_dead_letter_unhandled()
     {
         var constructions = 0;
         using var harness = new GatewayHarness(Sys, mapperOverride: (ctx, _) =>
@@ -83,12 +83,16 @@ public sealed class GatewayActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(Outcomes.DeadLettered, outcome.Outcome);
         Assert.Equal(ReasonCodes.Unhandled, outcome.Reason);
-        // 1 start + max-unknown-restarts (3) restarts, never more.
-        Assert.Equal(4, Volatile.Read(ref constructions));
+        // 1 start + max-unknown-restarts (3) immediate restarts + max-unknown-delayed-retries (3) later, never more.
+        Assert.Equal(7, Volatile.Read(ref constructions));
         Assert.Equal(1, harness.MapperStarts[id]);
         var entry = await harness.Node.DeadLetterQueue.Ask<DeadLetterQueueProtocol.DeadLetterLookup>(
             new DeadLetterQueueProtocol.GetDeadLetter(id), TimeSpan.FromSeconds(5));
-        Assert.Equal(4, entry.Entry!.Attempts);
+        Assert.Equal(7, entry.Entry!.Attempts);
+        var retries = (await ActorGateway.Actors.Query.JournalQueries.MessageTimelineAsync(Sys, id))
+            .Select(t => t.Event).OfType<ActorGateway.Domain.Events.MessageEvents.RetryScheduled>().ToList();
+        Assert.Equal([1, 2, 3], retries.Select(r => r.Attempt));
+        Assert.All(retries, r => Assert.Equal("unknown", r.Kind));
         Assert.Equal(typeof(InvalidOperationException).FullName, entry.Entry.ErrorType);
     }
 
