@@ -176,8 +176,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     /// <summary>After a restart: a risky stage that was started and never finished was interrupted by a crash.</summary>
     private void HandleResume(MessageProtocol.ResumeMessage resume)
     {
+        // Only a stage that was actually running when the process died counts; a suspect from an earlier
+        // crash that did not get its turn stays a suspect with its count unchanged.
         var interrupted = resume.AfterCrash ? _state.InProgress : null;
-        if (resume.AfterCrash) _riskGate.Tell(new RiskGateProtocol.SuspectStatus(_id, interrupted is not null));
+        if (resume.AfterCrash) _riskGate.Tell(new RiskGateProtocol.SuspectStatus(_id, !_state.IsFinished && (interrupted is not null || _state.Crashes > 0)));
         if (interrupted is null || _state.IsFinished)
         {
             Continue();

@@ -48,6 +48,7 @@ public sealed class RiskGateActor : ReceiveActor
     private readonly LinkedList<(MessageId Id, IActorRef Requester, bool Suspect)> _waiting = new();
     private MessageId? _holder;
     private IActorRef? _holderRef;
+    private bool _wasCareful;
 
     public RiskGateActor()
     {
@@ -107,16 +108,6 @@ public sealed class RiskGateActor : ReceiveActor
             _holder = null;
             _holderRef = null;
         }
-        if (!Careful)
-        {
-            if (_waiting.Count > 0 || cleared)
-            {
-                _log.Info("{Code} All crash suspects are cleared; risky stages run concurrently again", ReasonCodes.CarefulMode);
-            }
-            foreach (var w in _waiting) w.Requester.Tell(new RiskGateProtocol.RiskGranted(w.Id));
-            _waiting.Clear();
-            return;
-        }
         GrantNext();
     }
 
@@ -124,10 +115,16 @@ public sealed class RiskGateActor : ReceiveActor
     {
         if (!Careful)
         {
+            if (_wasCareful)
+            {
+                _wasCareful = false;
+                _log.Info("{Code} All crash suspects are cleared; risky stages run concurrently again", ReasonCodes.CarefulMode);
+            }
             foreach (var w in _waiting) w.Requester.Tell(new RiskGateProtocol.RiskGranted(w.Id));
             _waiting.Clear();
             return;
         }
+        _wasCareful = true;
         if (_holder is not null || _waiting.Count == 0) return;
         // One at a time, suspects first. (Isolation needs only the one-at-a-time; the order is to clear suspects soon.)
         var next = _waiting.FirstOrDefault(w => w.Suspect);

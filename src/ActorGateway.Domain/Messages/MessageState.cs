@@ -112,7 +112,8 @@ public sealed record MessageState(
     private MessageState ApplyCore(IMessageEvent evt) => evt switch
     {
         StageStarted s => this with { InProgress = s, PendingRetry = null, _delayedRetries = DelayedRetries },
-        StageInterrupted i => this with { Crashes = i.Crashes },
+        // The interruption is on record; the stage must be started again before it can be interrupted again.
+        StageInterrupted i => this with { Crashes = i.Crashes, InProgress = null },
         RetryScheduled r => this with { PendingRetry = r, InProgress = null },
         MessageAccepted a => this with { Status = MessageStatus.Accepted, Accepted = a },
         RecipientsMapped m => this with

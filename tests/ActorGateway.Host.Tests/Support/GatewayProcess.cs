@@ -43,7 +43,9 @@ public sealed partial class GatewayProcess : IDisposable
         }
     }
 
-    public static GatewayProcess Start(params string[] args)
+    public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -55,6 +57,8 @@ public sealed partial class GatewayProcess : IDisposable
         info.ArgumentList.Add(GatewayDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_gcServer"] = "0";
+        info.Environment["DOTNET_DbgEnableMiniDump"] = "0";
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         return new GatewayProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start gateway"));
     }
 
