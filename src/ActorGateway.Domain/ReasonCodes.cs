@@ -75,6 +75,14 @@ public static class ReasonCodes
     /// <summary>The whole message could not be relayed now (connection failure, timeout, 4xx): it is retried.</summary>
     public const string RelayDeferred = "GW-RELAY-DEFERRED";
 
+    // Outage circuit breaker, per transport endpoint: one log event per change of state, never one per message.
+    /// <summary>N consecutive transient failures (or a failed probe) opened the circuit: nothing is dispatched to the endpoint until a probe (warning).</summary>
+    public const string CircuitOpen = "GW-CIRCUIT-OPEN";
+    /// <summary>The open duration passed: one probe message at a time may be dispatched (info).</summary>
+    public const string CircuitHalfOpen = "GW-CIRCUIT-HALF-OPEN";
+    /// <summary>The endpoint answered again: dispatching resumes and every waiting message is released (info).</summary>
+    public const string CircuitClosed = "GW-CIRCUIT-CLOSED";
+
     // CLI errors.
     public const string CliDataDirMissing = "GW-CLI-DATA-DIR-MISSING";
     public const string CliDataDirLocked = "GW-CLI-DATA-DIR-LOCKED";
