@@ -33,6 +33,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private readonly ContentStore _content;
     private readonly RouteTableSource _routes;
     private readonly IActorRef _riskGate;
+    private readonly IActorRef _circuits;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private MessageState _state = MessageState.Empty;
@@ -43,16 +44,19 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private Stage? _awaitingPermit;
     private bool _holdingPermit;
     private CarefulMapping? _careful;
+    private string? _awaitingDispatch;
+    private string? _dispatchTransport;
 
-    public MessageActor(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes, IActorRef riskGate)
+    public MessageActor(MessageId id, MessageActorDependencies deps)
     {
         _id = id;
-        _routes = routes;
-        _riskGate = riskGate;
-        _settings = settings;
-        _children = children;
-        _deadLetterQueue = deadLetterQueue;
-        _content = content;
+        _routes = deps.Routes;
+        _riskGate = deps.RiskGate;
+        _circuits = deps.Circuits;
+        _settings = deps.Settings;
+        _children = deps.Children;
+        _deadLetterQueue = deps.DeadLetterQueue;
+        _content = deps.Content;
 
         Recover<IMessageEvent>(e => _state = _state.Apply(e));
 
@@ -66,6 +70,32 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             StartRisky(stage);
         });
         Command<ScheduleRetry>(r => ScheduleRetryNow(r.Stage, r.Kind, r.Error));
+        Command<CircuitProtocol.DispatchAllowed>(a =>
+        {
+            if (_awaitingDispatch != a.Transport || _state.NextStage != Stage.Delivery)
+            {
+                _circuits.Tell(new CircuitProtocol.CancelDispatch(a.Transport));
+                return;
+            }
+            Timers.Cancel("lifetime");
+            _awaitingDispatch = null;
+            _dispatchTransport = a.Transport;
+            _awaitingPermit = Stage.Delivery;
+            _riskGate.Tell(new RiskGateProtocol.RequestRisk(_id, Suspect: _state.Crashes > 0));
+        });
+        Command<CircuitProtocol.DispatchDeferred>(d =>
+        {
+            _awaitingDispatch = null;
+            Timers.StartSingleTimer("retry-stage", new RunStage(Stage.Delivery), d.RetryAfter);
+        });
+        Command<LifetimeElapsed>(_ =>
+        {
+            if (_awaitingDispatch is not { } transport) return;
+            // Waiting on an open circuit is never the message's fault; only its lifetime ends the wait.
+            _circuits.Tell(new CircuitProtocol.CancelDispatch(transport));
+            _awaitingDispatch = null;
+            Expire(Stage.Delivery);
+        });
         Command<StageProtocol.MappingSucceeded>(HandleMapped);
         Command<StageProtocol.DeliverySucceeded>(HandleDelivered);
         Command<StageProtocol.NotificationSettled>(HandleNotified);
@@ -91,8 +121,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(MessageId id, GatewaySettings settings, MessageChildFactories children, IActorRef deadLetterQueue, ContentStore content, RouteTableSource routes, IActorRef riskGate) =>
-        Akka.Actor.Props.Create<MessageActor>(id, settings, children, deadLetterQueue, content, routes, riskGate);
+    public static Props Props(MessageId id, MessageActorDependencies deps) => Akka.Actor.Props.Create<MessageActor>(id, deps);
 
     /// <summary>Classifies a stage child's failure and acts on <see cref="SupervisionPolicy"/>. One stage runs at a time, so the failed child is the running stage's.</summary>
     /// <remarks>Akka's own failure logging is off: <see cref="Decide"/> logs each decision once, with its code.</remarks>
@@ -102,6 +131,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         var stage = _runningStage ?? Stage.Mapping;
         var kind = FailureClassifier.Classify(exception, ClassificationFor(stage));
+        if (stage == Stage.Delivery) ReportToCircuit(transientFailure: kind == FailureKind.Transient);
         switch (SupervisionPolicy.Decide(kind, _unknownRestarts, _settings.MaxUnknownRestarts, _state.DelayedRetries, _settings.MaxUnknownDelayedRetries))
         {
             case StageAction.RestartNow:
@@ -163,7 +193,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         }
         if (_state.NextStage is { } next)
         {
-            if (_runningStage is null && _awaitingPermit is null) RunStageNow(next);
+            if (_runningStage is null && _awaitingPermit is null && _awaitingDispatch is null) RunStageNow(next);
             return;
         }
         if (_state.IsFinished)
@@ -233,6 +263,15 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             Timers.StartSingleTimer("retry-stage", new RunStage(stage), retry.DueAt - now);
             return;
         }
+        if (stage == Stage.Delivery)
+        {
+            // One transport at a time, each through its endpoint's circuit breaker: while the circuit is
+            // open the request is parked, costing no attempts, until it half-opens or closes.
+            _awaitingDispatch = _state.PendingRecipients[0].Transport ?? TransportRegistry.Spool;
+            _circuits.Tell(new CircuitProtocol.RequestDispatch(_awaitingDispatch));
+            Timers.StartSingleTimer("lifetime", LifetimeElapsed.Instance, ExpiresAt - now);
+            return;
+        }
         _awaitingPermit = stage;
         _riskGate.Tell(new RiskGateProtocol.RequestRisk(_id, Suspect: _state.Crashes > 0));
     }
@@ -265,7 +304,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                     _deliveryAttempt++;
                     _stageChild ??= _children.Transport(Context, _id);
                     var mapping = _state.Mapping!;
-                    _stageChild.Tell(new StageProtocol.Deliver(_id, mapping.Sender, _state.PendingRecipients, mapping.Recipients));
+                    var group = _state.PendingRecipients.Where(r => (r.Transport ?? TransportRegistry.Spool) == _dispatchTransport).ToList();
+                    _stageChild.Tell(new StageProtocol.Deliver(_id, mapping.Sender, group, mapping.Recipients));
                     break;
             }
         });
@@ -320,6 +360,14 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 new object[] { ReasonCodes.RetryScheduled, stage, _id, kind, error, attempt, e.DueAt });
             Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
         });
+    }
+
+    /// <summary>Tells the endpoint's circuit breaker how the attempt went (a refusal proves the endpoint answered).</summary>
+    private void ReportToCircuit(bool transientFailure)
+    {
+        if (_dispatchTransport is not { } transport) return;
+        _dispatchTransport = null;
+        _circuits.Tell(new CircuitProtocol.ReportOutcome(transport, transientFailure));
     }
 
     private void ReleasePermit()
@@ -406,6 +454,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private void HandleDelivered(StageProtocol.DeliverySucceeded result)
     {
         if (_state.Status != MessageStatus.Mapped || _runningStage != Stage.Delivery) return;
+        ReportToCircuit(transientFailure: false);
         var byTarget = _state.Mapping!.Recipients.GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         RecipientFailure Failure(RecipientResult r, string reason)
@@ -573,6 +622,12 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Self-message: run (or re-run) a stage now.</summary>
     private sealed record RunStage(Stage Stage);
+
+    /// <summary>Timer: the message's lifetime ran out while it waited on an open circuit.</summary>
+    private sealed record LifetimeElapsed
+    {
+        public static readonly LifetimeElapsed Instance = new();
+    }
 
     /// <summary>Self-message from the supervisor decider: persist a delayed retry of the stage.</summary>
     private sealed record ScheduleRetry(Stage Stage, string Kind, string Error);
