@@ -59,7 +59,6 @@ public static class ReasonCodes
     public const string DeliveredAlreadyPresent = "GW-DELIVERED-ALREADY-PRESENT";
     public const string DeadLettered = "GW-DEAD-LETTERED";
     public const string StageRestarted = "GW-STAGE-RESTARTED";
-    public const string TransientRetry = "GW-TRANSIENT-RETRY";
     public const string Resumed = "GW-RESUMED";
     public const string Abandoned = "GW-ABANDONED";
     public const string DirectoryLineSkipped = "GW-DIRECTORY-LINE-SKIPPED";

@@ -78,3 +78,30 @@ public class FailureClassifierTests
         Assert.Same(inner, new TransientFailureException("target down", inner).InnerException);
     }
 }
+
+public class FailureClassifierOverrideTests
+{
+    [Fact]
+    public void Should_let_configured_overrides_win_by_type_or_base_type()
+    {
+        var overrides = new Dictionary<string, FailureKind>
+        {
+            ["System.FormatException"] = FailureKind.Permanent,
+            ["System.IO.IOException"] = FailureKind.Unknown,
+        };
+
+        Assert.Equal(FailureKind.Permanent, FailureClassifier.Classify(new FormatException("bad"), overrides));
+        Assert.Equal(FailureKind.Unknown, FailureClassifier.Classify(new FileNotFoundException("gone"), overrides)); // via its base type
+        Assert.Equal(FailureKind.Transient, FailureClassifier.Classify(new TimeoutException(), overrides)); // not overridden
+        Assert.Equal(FailureKind.Unknown, FailureClassifier.Classify(new FormatException("bad"), null));
+    }
+
+    [Theory]
+    [InlineData("permanent", FailureKind.Permanent)]
+    [InlineData(" Transient ", FailureKind.Transient)]
+    [InlineData("UNKNOWN", FailureKind.Unknown)]
+    public void Should_parse_kind_names(string text, FailureKind expected) => Assert.Equal(expected, FailureClassifier.ParseKind(text));
+
+    [Fact]
+    public void Should_reject_an_unknown_kind_name() => Assert.Throws<FormatException>(() => FailureClassifier.ParseKind("sometimes"));
+}
