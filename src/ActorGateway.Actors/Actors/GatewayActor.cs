@@ -215,18 +215,20 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         if (!_finishing.Contains(id) && _registered.Contains(id))
         {
             // Stopped without finishing: a journal write failed, or its own code threw. Not the message's fault by itself.
+            // Usually the journal failed (an outage, not the message's fault): keep resuming, backing off up to
+            // resume-backoff-max, never giving up on an accepted message. Past a few stops, say so once.
             var stops = _unexpectedStops[id] = _unexpectedStops.GetValueOrDefault(id) + 1;
-            if (stops > _settings.MaxUnknownRestarts + 2)
+            var delay = SupervisionPolicy.Backoff(stops, _settings.ResumeBackoffMin, _settings.ResumeBackoffMax, Random.Shared.NextDouble());
+            if (stops == _settings.MaxUnknownRestarts + 2)
             {
-                _log.Error("{Code} {MessageId} stopped unexpectedly {Stops} times; it stays registered and is resumed at the next start",
-                    ReasonCodes.MessageStuck, id, stops);
+                _log.Error("{Code} {MessageId} stopped without finishing {Stops} times (journal down, or a bug); still resuming, every {Delay} at most",
+                    ReasonCodes.MessageStuck, id, stops, _settings.ResumeBackoffMax);
             }
             else
             {
-                var delay = SupervisionPolicy.Backoff(stops, _settings.ResumeBackoffMin, _settings.ResumeBackoffMax, Random.Shared.NextDouble());
                 _log.Warning("{Code} {MessageId} stopped without finishing; resuming in {Delay}", ReasonCodes.MessageActorFailed, id, delay);
-                Timers.StartSingleTimer("resume-" + id.Value, new ResumeLater(id), delay);
             }
+            Timers.StartSingleTimer("resume-" + id.Value, new ResumeLater(id), delay);
         }
         StartResumes();
     }

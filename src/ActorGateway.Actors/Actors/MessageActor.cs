@@ -163,7 +163,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var s = cmd.Submission;
-        Persist(new MessageAccepted(_id, s.Source, s.SizeBytes, s.Envelope, DateTimeOffset.UtcNow), e =>
+        Persist(new MessageAccepted(_id, s.Source, s.SizeBytes, s.Envelope, Now), e =>
         {
             _state = _state.Apply(e);
             cmd.ReplyTo.Tell(new GatewayProtocol.SubmitAccepted(_id));
@@ -216,7 +216,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var crashes = _state.Crashes + 1;
-        Persist(new StageInterrupted(_id, interrupted.Stage, crashes, DateTimeOffset.UtcNow, interrupted.Recipient), e =>
+        Persist(new StageInterrupted(_id, interrupted.Stage, crashes, Now, interrupted.Recipient), e =>
         {
             _state = _state.Apply(e);
             if (crashes < _settings.CrashLoopThreshold)
@@ -232,13 +232,16 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 _id, ReasonCodes.CrashLoop, interrupted.Stage, interrupted.Recipient, "ProcessCrash",
                 $"the process crashed {crashes} times while this message was in its {interrupted.Stage.ToString().ToLowerInvariant()} stage"
                 + (interrupted.Recipient is null ? string.Empty : $" (recipient {interrupted.Recipient})") + "; the stage is not run again",
-                null, crashes, DateTimeOffset.UtcNow,
+                null, crashes, Now,
                 interrupted.Recipient is null ? null : [new RecipientFailure(AddressRole.To, interrupted.Recipient, ReasonCodes.CrashLoop, interrupted.Stage, "the process crashed while this recipient was mapped")],
                 Partial: _state.DeliveredTo.Count > 0));
         });
     }
 
     private DateTimeOffset ExpiresAt => _state.Accepted!.At + _settings.MessageLifetime;
+
+    /// <summary>The scheduler's clock: wall time in production, virtual time under Akka.TestKit's TestScheduler, so due times and timers agree.</summary>
+    private static DateTimeOffset Now => Context.System.Scheduler.Now;
 
     private void RunStageNow(Stage stage)
     {
@@ -251,7 +254,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 _state.Accepted.At, _settings.DsnTransport, _settings.ReportingMta));
             return;
         }
-        var now = DateTimeOffset.UtcNow;
+        var now = Now;
         if (now >= ExpiresAt)
         {
             Expire(stage);
@@ -291,7 +294,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             MapNextCarefully();
             return;
         }
-        Persist(new StageStarted(_id, stage, DateTimeOffset.UtcNow), e =>
+        Persist(new StageStarted(_id, stage, Now), e =>
         {
             _state = _state.Apply(e);
             switch (stage)
@@ -315,7 +318,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         var envelope = _state.Accepted!.Envelope;
         var recipient = envelope.Recipients[_careful!.Next];
-        Persist(new StageStarted(_id, Stage.Mapping, DateTimeOffset.UtcNow, recipient.Address), e =>
+        Persist(new StageStarted(_id, Stage.Mapping, Now, recipient.Address), e =>
         {
             _state = _state.Apply(e);
             _stageChild ??= _children.Mapper(Context, _id);
@@ -336,7 +339,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         PersistDeadLetter(new MessageDeadLettered(
             _id, ReasonCodes.Expired, stage, pending.FirstOrDefault()?.Address, "MessageExpired",
             $"the message outlived its lifetime of {_settings.MessageLifetime} (accepted {_state.Accepted!.At:O}) with {pending.Count} recipient(s) pending",
-            null, _state.DeliveryAttempts, DateTimeOffset.UtcNow, failed, Partial: _state.DeliveredTo.Count > 0));
+            null, _state.DeliveryAttempts, Now, failed, Partial: _state.DeliveredTo.Count > 0));
     }
 
     /// <summary>Persists the next delayed retry of a stage, so a restart keeps the schedule, or expires the message when the retry would outlive it.</summary>
@@ -346,7 +349,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         _runningStage = null;
         var attempt = _state.DelayedRetries + 1;
         var delay = SupervisionPolicy.Backoff(attempt, _settings.TransientRetryMin, _settings.TransientRetryMax, Random.Shared.NextDouble());
-        var now = DateTimeOffset.UtcNow;
+        var now = Now;
         if (now + delay >= ExpiresAt)
         {
             Expire(stage);
@@ -356,9 +359,9 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         {
             _state = _state.Apply(e);
             ReleasePermit();
+            Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
             _log.Warning("{Code} {Stage} of {MessageId} will be retried ({Kind}: {Error}); retry {Retry} at {DueAt}",
                 new object[] { ReasonCodes.RetryScheduled, stage, _id, kind, error, attempt, e.DueAt });
-            Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
         });
     }
 
@@ -402,8 +405,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         if (!_state.NotificationPending) return;
         IMessageEvent evt = result.Sent
-            ? new SenderNotified(_id, result.To, result.Transport, result.Location, DateTimeOffset.UtcNow)
-            : new SenderNotificationFailed(_id, result.Reason!, result.Detail ?? string.Empty, DateTimeOffset.UtcNow);
+            ? new SenderNotified(_id, result.To, result.Transport, result.Location, Now)
+            : new SenderNotificationFailed(_id, result.Reason!, result.Detail ?? string.Empty, Now);
         Persist(evt, e =>
         {
             _state = _state.Apply(e);
@@ -433,11 +436,11 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 EndStage();
                 var ex = new MessageUnmappableException(result.Failed);
                 PersistDeadLetter(new MessageDeadLettered(_id, ex.ReasonCode, Stage.Mapping, ex.Address, ex.GetType().FullName!, ex.Message, null, 1,
-                    DateTimeOffset.UtcNow, result.Failed));
+                    Now, result.Failed));
                 return;
             }
         }
-        Persist(new RecipientsMapped(_id, result.Sender, result.Recipients, DateTimeOffset.UtcNow, result.Failed.Count > 0 ? result.Failed : null), e =>
+        Persist(new RecipientsMapped(_id, result.Sender, result.Recipients, Now, result.Failed.Count > 0 ? result.Failed : null), e =>
         {
             _state = _state.Apply(e);
             foreach (var f in result.Failed)
@@ -472,7 +475,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
         if (deferred.Count == 0)
         {
-            Persist(new MessageDelivered(_id, result.Transport, receipt.Location, receipt.AlreadyPresent, attempt, DateTimeOffset.UtcNow, delivered, refused.Count > 0 ? refused : null), e =>
+            Persist(new MessageDelivered(_id, result.Transport, receipt.Location, receipt.AlreadyPresent, attempt, Now, delivered, refused.Count > 0 ? refused : null), e =>
             {
                 _state = _state.Apply(e);
                 EndStage();
@@ -484,7 +487,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         }
 
         // The target said "later" for some recipients: settle the others, retry only those, never blame the message.
-        Persist(new DeliveryAttempted(_id, result.Transport, receipt.Location, delivered, refused, deferred, attempt, DateTimeOffset.UtcNow), e =>
+        Persist(new DeliveryAttempted(_id, result.Transport, receipt.Location, delivered, refused, deferred, attempt, Now), e =>
         {
             _state = _state.Apply(e);
             _log.Warning("{Code} {MessageId}: {Deferred} recipient(s) deferred by {Transport} ({Reply})",
@@ -507,7 +510,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             $"{failed.Count} recipient(s) failed: " + string.Join("; ", failed.Select(f => $"{f.Address} {f.Reason}")),
             null,
             Math.Max(1, _state.DeliveryAttempts),
-            DateTimeOffset.UtcNow,
+            Now,
             failed,
             Partial: _state.DeliveredTo.Count > 0);
         PersistDeadLetter(evt);
@@ -541,7 +544,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             ex.Message,
             TrimStackTrace(ex.StackTrace),
             failed.Attempts,
-            DateTimeOffset.UtcNow,
+            Now,
             recipients,
             Partial: _state.DeliveredTo.Count > 0));
     }

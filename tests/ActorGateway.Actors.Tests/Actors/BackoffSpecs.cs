@@ -31,15 +31,21 @@ public sealed class BackoffSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var flaky = new FlakyTransport(new SpoolTransport(_dir.Spool), () => new TransientFailureException("target down"), failures: 2);
         using var harness = new GatewayHarness(Sys, new GatewayNodeOptions(Transport: flaky));
-        var id = await harness.SubmitAsync(TestMessages.Build(1));
-        await AwaitAssertAsync(() => Assert.Equal(1, flaky.Calls), TimeSpan.FromSeconds(10));
+        var id = default(MessageId);
+        // The retry timer starts once RetryScheduled is journaled; its log line comes right after.
+        await EventFilter.Warning(contains: "retry 1 at").ExpectOneAsync(TimeSpan.FromSeconds(10), async () => id = await harness.SubmitAsync(TestMessages.Build(1)));
+        Assert.Equal(1, flaky.Calls);
 
         // Retry 1 is due after 10 s ± 20%: not before 8 s, surely by 12 s.
         Clock.Advance(TimeSpan.FromSeconds(7.5));
         await Task.Delay(300);
         Assert.Equal(1, flaky.Calls);
-        Clock.Advance(TimeSpan.FromSeconds(5));
-        await AwaitAssertAsync(() => Assert.Equal(2, flaky.Calls), TimeSpan.FromSeconds(10));
+        await EventFilter.Warning(contains: "retry 2 at").ExpectOneAsync(TimeSpan.FromSeconds(10), () =>
+        {
+            Clock.Advance(TimeSpan.FromSeconds(5));
+            return Task.CompletedTask;
+        });
+        Assert.Equal(2, flaky.Calls);
 
         // Retry 2 is due after 20 s ± 20%: not before 16 s, surely by 24 s.
         Clock.Advance(TimeSpan.FromSeconds(15.5));

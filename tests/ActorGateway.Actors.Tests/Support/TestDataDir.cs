@@ -17,9 +17,9 @@ public sealed class TestDataDir : IDisposable
 
     public string Spool => System.IO.Path.Combine(Path, "outbound");
 
-    /// <summary>The node's full configuration, with test-friendly fast timings layered on top.</summary>
+    /// <summary>The node's full configuration, with test-friendly fast timings layered on top, and <paramref name="extra"/> over those.</summary>
     public Config Config(string? extra = null) =>
-        GatewayConfig.ForSqlite(Path, ConfigurationFactory.ParseString((extra ?? "") + "\n" + """
+        GatewayConfig.ForSqlite(Path, ConfigurationFactory.ParseString((extra ?? "")).WithFallback(ConfigurationFactory.ParseString("""
             actor-gateway.supervision {
               transient-retry-min = 50ms
               transient-retry-max = 200ms
@@ -28,7 +28,7 @@ public sealed class TestDataDir : IDisposable
               resume-backoff-max = 500ms
             }
             akka.loglevel = INFO
-            """));
+            """)));
 
     public void Dispose()
     {
