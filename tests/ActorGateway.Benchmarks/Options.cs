@@ -1,0 +1,117 @@
+using System.Globalization;
+
+namespace ActorGateway.Benchmarks;
+
+/// <summary>The command line. Every benchmark has a default size; <c>--quick</c> scales them down.</summary>
+public sealed record Options
+{
+    public static readonly string[] AllBenchmarks = ["B1", "B2", "B3", "B4", "B5", "B6"];
+
+    public bool Quick { get; init; }
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(AllBenchmarks);
+
+    /// <summary>B1, B2, B4: messages per run.</summary>
+    public int Messages { get; init; } = 50_000;
+
+    /// <summary>Submissions in flight at once (closed loop: B1, B2, B4, B5 filling).</summary>
+    public int Concurrency { get; init; } = 256;
+
+    /// <summary>Untimed messages through each node before a timed phase (JIT, connection pool, linq2db caches).</summary>
+    public int Warmup { get; init; } = 500;
+
+    /// <summary>B3: how long the constant offered rate is held.</summary>
+    public double B3Seconds { get; init; } = 60;
+
+    /// <summary>B3: offered rate override (messages/s); default 50% of B1's rate in this run.</summary>
+    public double? Rate { get; init; }
+
+    /// <summary>B5: messages held in flight, one fresh node per count.</summary>
+    public IReadOnlyList<int> InFlight { get; init; } = [10_000, 100_000];
+
+    /// <summary>B6: messages fed through the pickup directory of the child gateway.</summary>
+    public int RecoveryMessages { get; init; } = 10_000;
+
+    /// <summary>Calibration: rows inserted in 100-row transactions.</summary>
+    public int CalibrationRows { get; init; } = 100_000;
+
+    public string Out { get; init; } = "benchmark-results.json";
+
+    /// <summary>Extra HOCON lines applied to every in-process node (experiments: --set akka.persistence.max-concurrent-recoveries=1000).</summary>
+    public IReadOnlyList<string> Set { get; init; } = [];
+
+    /// <summary>Before each benchmark, wait up to this long for a second in which the machine is under 25% busy.</summary>
+    public double WaitIdleSeconds { get; init; } = 120;
+
+    public bool Runs(string id) => Only.Contains(id);
+
+    public const string Usage = """
+        ActorGateway benchmarks: the real pipeline (engine, SQLite journal in WAL mode, content store, spool).
+        Run from the repository root:
+          dotnet run -c Release --project tests/ActorGateway.Benchmarks -- [options]
+
+        Options:
+          --quick               small sizes for a fast look (5,000 messages, 15 s of B3, 2,000/10,000 in flight, 3,000 for B6)
+          --only B1,B3          run only these (B1..B6); the SQLite calibration line always runs
+          --messages N          B1/B2/B4 messages per run (default 50,000; quick 5,000)
+          --concurrency C       closed-loop submissions in flight (default 256)
+          --warmup N            untimed messages per node before timing (default 500; quick 200)
+          --b3-seconds S        B3 duration at the constant offered rate (default 60; quick 15)
+          --rate R              B3 offered rate in messages/s (default: 50% of B1's rate in this run)
+          --inflight A,B        B5 in-flight counts (default 10000,100000; quick 2000,10000)
+          --b6-messages N       B6 messages through the child gateway's pickup directory (default 10,000; quick 3,000)
+          --calibration-rows N  raw SQLite rows for the calibration line (default 100,000; quick 20,000)
+          --wait-idle S         before each benchmark, wait up to S seconds for the machine to be under 25% busy
+                                (default 120; quick 15; 0 = do not wait). The busy % found is recorded.
+          --set KEY=VALUE       a HOCON override for every in-process node, repeatable (experiments; recorded in the JSON),
+                                e.g. --set akka.persistence.max-concurrent-recoveries=1000
+          --out FILE            JSON results (default benchmark-results.json)
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var o = quick
+            ? new Options
+            {
+                Quick = true, Messages = 5_000, Warmup = 200, B3Seconds = 15, InFlight = [2_000, 10_000],
+                RecoveryMessages = 3_000, CalibrationRows = 20_000, WaitIdleSeconds = 15,
+            }
+            : new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            int NextInt() => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
+                ? v : throw new ArgumentException($"{a} needs a positive whole number");
+            double NextDouble() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0
+                ? v : throw new ArgumentException($"{a} needs a positive number");
+            o = a switch
+            {
+                "--quick" => o,
+                "--only" => o with { Only = ParseOnly(Next()) },
+                "--messages" => o with { Messages = NextInt() },
+                "--concurrency" => o with { Concurrency = NextInt() },
+                "--warmup" => o with { Warmup = NextInt() },
+                "--b3-seconds" => o with { B3Seconds = NextDouble() },
+                "--rate" => o with { Rate = NextDouble() },
+                "--inflight" => o with { InFlight = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList() },
+                "--b6-messages" => o with { RecoveryMessages = NextInt() },
+                "--calibration-rows" => o with { CalibrationRows = NextInt() },
+                "--out" => o with { Out = Next() },
+                "--set" => o with { Set = [.. o.Set, Next()] },
+                "--wait-idle" => o with { WaitIdleSeconds = double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown option '{a}'"),
+            };
+        }
+        return o;
+    }
+
+    private static HashSet<string> ParseOnly(string value)
+    {
+        var set = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.ToUpperInvariant()).ToHashSet();
+        var unknown = set.Except(AllBenchmarks).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"--only: unknown benchmark(s) {string.Join(", ", unknown)} (have {string.Join(", ", AllBenchmarks)})");
+        return set;
+    }
+}
