@@ -20,6 +20,7 @@ public sealed class DeadLetterQueueActor : ReceivePersistentActor
     private readonly int _snapshotEvery;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private DeadLetterQueueState _state = DeadLetterQueueState.Empty;
+    private readonly Dictionary<Domain.Messages.MessageId, List<IActorRef>> _pending = [];
 
     public DeadLetterQueueActor(int snapshotEvery)
     {
@@ -33,16 +34,28 @@ public sealed class DeadLetterQueueActor : ReceivePersistentActor
 
         Command<DeadLetterQueueProtocol.RecordDeadLetter>(cmd =>
         {
-            if (_state.Contains(cmd.Entry.MessageId))
+            var id = cmd.Entry.MessageId;
+            if (_state.Contains(id))
             {
-                Sender.Tell(new DeadLetterQueueProtocol.DeadLetterRecordConfirmed(cmd.Entry.MessageId));
+                Sender.Tell(new DeadLetterQueueProtocol.DeadLetterRecordConfirmed(id));
                 return;
             }
-            var replyTo = Sender;
-            Persist(new DeadLetterRecorded(cmd.Entry), e =>
+            // A repeat while the first write is pending is confirmed by that write's callback.
+            if (_pending.TryGetValue(id, out var waiting))
+            {
+                waiting.Add(Sender);
+                return;
+            }
+            _pending[id] = [Sender];
+            // PersistAsync: entries from many message actors share journal round trips (batched),
+            // and each is confirmed only once it is durable.
+            PersistAsync(new DeadLetterRecorded(cmd.Entry), e =>
             {
                 _state = _state.Apply(e);
-                replyTo.Tell(new DeadLetterQueueProtocol.DeadLetterRecordConfirmed(e.Entry.MessageId));
+                if (_pending.Remove(e.Entry.MessageId, out var replyTo))
+                {
+                    foreach (var r in replyTo) r.Tell(new DeadLetterQueueProtocol.DeadLetterRecordConfirmed(e.Entry.MessageId));
+                }
                 if (LastSequenceNr % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
             });
         });
