@@ -304,11 +304,11 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                     _stageChild.Tell(new StageProtocol.MapRecipients(_id, _state.Accepted!.Envelope));
                     break;
                 case Stage.Delivery:
-                    _deliveryAttempt++;
                     _stageChild ??= _children.Transport(Context, _id);
                     var mapping = _state.Mapping!;
-                    var group = _state.PendingRecipients.Where(r => (r.Transport ?? TransportRegistry.Spool) == _dispatchTransport).ToList();
-                    _stageChild.Tell(new StageProtocol.Deliver(_id, mapping.Sender, group, mapping.Recipients));
+                    var transport = _dispatchTransport!;
+                    var group = _state.PendingRecipients.Where(r => (r.Transport ?? TransportRegistry.Spool) == transport).ToList();
+                    _stageChild.Tell(new StageProtocol.Deliver(_id, transport, mapping.Sender, group, mapping.Recipients));
                     break;
             }
         });
@@ -325,8 +325,6 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             _stageChild.Tell(new StageProtocol.MapRecipients(_id, envelope with { Recipients = [recipient] }, Probe: true));
         });
     }
-
-    private int _deliveryAttempt;
 
     /// <summary>Past its lifetime: whatever is still pending is dead-lettered GW-EXPIRED (and the sender told, where the route says so).</summary>
     private void Expire(Stage stage)
@@ -471,7 +469,6 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         var refused = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Refused).Select(r => Failure(r, ReasonCodes.RecipientRefused)).ToList();
         var deferred = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Deferred).Select(r => Failure(r, ReasonCodes.RecipientDeferred)).ToList();
         var attempt = _state.DeliveryAttempts + 1;
-        _deliveryAttempt = 0;
 
         if (deferred.Count == 0)
         {
@@ -581,10 +578,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private IReadOnlyDictionary<string, FailureKind>? ClassificationFor(Stage stage)
     {
         var global = _settings.Classification.GetValueOrDefault(stage);
-        var domain = stage == Stage.Delivery
+        var routeName = stage == Stage.Delivery
             ? _state.PendingRecipients.FirstOrDefault()?.Route
             : _state.Accepted?.Envelope.Recipients.Select(r => _routes.Current.Find(r.Domain)?.Name).FirstOrDefault(n => n is not null);
-        var routeOverrides = domain is null ? null : _routes.Current.Routes.FirstOrDefault(r => r.Name == domain)?.Classification?.GetValueOrDefault(stage);
+        var routeOverrides = routeName is null ? null : _routes.Current.Routes.FirstOrDefault(r => r.Name == routeName)?.Classification?.GetValueOrDefault(stage);
         if (routeOverrides is null || routeOverrides.Count == 0) return global;
         if (global is null || global.Count == 0) return routeOverrides;
         var merged = new Dictionary<string, FailureKind>(global);

@@ -12,8 +12,8 @@ namespace ActorGateway.Actors.Actors;
 
 /// <summary>
 /// <c>transport</c>: child of a message actor. Reads the original bytes, rewrites the addresses and
-/// hands the result to each route's <see cref="IMessageTransport"/> (recipients grouped by
-/// transport); answers <see cref="StageProtocol.DeliverySucceeded"/> with one result per recipient.
+/// hands the result to the route's <see cref="IMessageTransport"/> named in the command; answers
+/// <see cref="StageProtocol.DeliverySucceeded"/> with one result per recipient.
 /// Failures of a whole delivery are thrown for the parent to classify.
 /// </summary>
 public sealed class TransportActor : ReceiveActor
@@ -29,18 +29,10 @@ public sealed class TransportActor : ReceiveActor
             var replyTo = Sender;
             var original = await content.ReadAsync(cmd.MessageId, _stopping.Token);
             var outbound = OutboundRewriter.Rewrite(original, cmd.MessageId, cmd.AllRecipients);
-            var receipts = new List<(string Transport, DeliveryReceipt Receipt)>();
-            foreach (var group in cmd.Recipients.GroupBy(r => r.Transport ?? TransportRegistry.Spool))
-            {
-                var transport = transports.Get(group.Key);
-                var envelope = new OutboundEnvelope(cmd.Sender.Target, group.Select(r => r.Target).ToList());
-                receipts.Add((transport.Name, await transport.DeliverAsync(cmd.MessageId, outbound, envelope, _stopping.Token)));
-            }
-            var merged = new DeliveryReceipt(
-                string.Join("; ", receipts.Select(r => r.Receipt.Location)),
-                receipts.All(r => r.Receipt.AlreadyPresent),
-                receipts.SelectMany(r => r.Receipt.Recipients).ToList());
-            replyTo.Tell(new StageProtocol.DeliverySucceeded(cmd.MessageId, string.Join("+", receipts.Select(r => r.Transport).Distinct()), merged));
+            var transport = transports.Get(cmd.Transport);
+            var envelope = new OutboundEnvelope(cmd.Sender.Target, cmd.Recipients.Select(r => r.Target).ToList());
+            var receipt = await transport.DeliverAsync(cmd.MessageId, outbound, envelope, _stopping.Token);
+            replyTo.Tell(new StageProtocol.DeliverySucceeded(cmd.MessageId, transport.Name, receipt));
         });
         ReceiveAsync<StageProtocol.NotifySender>(async cmd =>
         {

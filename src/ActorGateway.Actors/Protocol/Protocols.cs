@@ -65,8 +65,12 @@ public static class StageProtocol
     /// <summary>Mapper → message actor: the sender and at least one recipient mapped; <paramref name="Failed"/> could not be. (When nothing maps, that is thrown, for the supervisor.)</summary>
     public sealed record MappingSucceeded(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<RecipientFailure> Failed) : IWithMessageId;
 
-    /// <summary>Message actor → transport: deliver to <paramref name="Recipients"/> (the pending ones); headers show <paramref name="AllRecipients"/>.</summary>
-    public sealed record Deliver(MessageId MessageId, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<MappedAddress> AllRecipients) : IWithMessageId;
+    /// <summary>
+    /// Message actor → transport: deliver through <paramref name="Transport"/> to <paramref name="Recipients"/>
+    /// (that transport's pending ones; the message actor gates one transport at a time through its circuit);
+    /// headers show <paramref name="AllRecipients"/>.
+    /// </summary>
+    public sealed record Deliver(MessageId MessageId, string Transport, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<MappedAddress> AllRecipients) : IWithMessageId;
 
     /// <summary>Transport → message actor.</summary>
     public sealed record DeliverySucceeded(MessageId MessageId, string Transport, DeliveryReceipt Receipt) : IWithMessageId;
