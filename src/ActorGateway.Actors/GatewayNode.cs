@@ -19,7 +19,7 @@ public sealed record GatewayNodeOptions(
     IReadOnlyList<IMessageTransport>? Transports = null);
 
 /// <summary>The shared, stateless parts a node is built from.</summary>
-public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource Routes, ContentStore Content, TransportRegistry Transports);
+public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource Routes, ContentStore Content, TransportRegistry Transports, Diagnostics.GatewayMetrics Metrics);
 
 /// <summary>
 /// Builds one node's actor tree in an <see cref="ActorSystem"/>: <c>/user/dead-letter-queue</c> and
@@ -29,8 +29,10 @@ public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource
 /// </summary>
 public sealed class GatewayNode
 {
-    private GatewayNode(GatewayNodeParts parts, IActorRef gateway, IActorRef deadLetterQueue, GatewayIngress ingress)
+    private GatewayNode(GatewayNodeParts parts, IActorRef gateway, IActorRef deadLetterQueue, GatewayIngress ingress, Operations.GatewayOperations operations)
     {
+        Operations = operations;
+        Metrics = parts.Metrics;
         Parts = parts;
         Gateway = gateway;
         DeadLetterQueue = deadLetterQueue;
@@ -47,6 +49,12 @@ public sealed class GatewayNode
     public IActorRef DeadLetterQueue { get; }
 
     public GatewayIngress Ingress { get; }
+
+    /// <summary>The node's instruments, exported by the admin API's /metrics.</summary>
+    public Diagnostics.GatewayMetrics Metrics { get; }
+
+    /// <summary>Operator reads and actions (admin API, CLI, tests).</summary>
+    public Operations.GatewayOperations Operations { get; }
 
     /// <param name="report">Receives (code, text) for configuration problems that do not stop the node (skipped directory lines, a missing directory file).</param>
     public static GatewayNode Start(ActorSystem system, GatewayNodeOptions? options = null, Action<string, string>? report = null)
@@ -73,7 +81,9 @@ public sealed class GatewayNode
         }
         var routes = new RouteTableSource(routeTable);
         var content = new ContentStore(settings.ContentDir);
-        var parts = new GatewayNodeParts(settings, routes, content, transports);
+        var metrics = new Diagnostics.GatewayMetrics();
+        system.RegisterOnTermination(metrics.Dispose);
+        var parts = new GatewayNodeParts(settings, routes, content, transports, metrics);
         var children = options.Children?.Invoke(parts) ?? MessageChildFactories.Default(routes, content, transports, FaultInjection(settings));
 
         var deadLetterQueue = system.ActorOf(
@@ -108,7 +118,8 @@ public sealed class GatewayNode
             return Done.Instance;
         });
 
-        return new GatewayNode(parts, gateway, deadLetterQueue, new GatewayIngress(gateway, content, settings));
+        return new GatewayNode(parts, gateway, deadLetterQueue, new GatewayIngress(gateway, content, settings),
+            new Operations.GatewayOperations(system, gateway, deadLetterQueue, content, settings.SubmitTimeout));
     }
 
     /// <summary>The environment variable that must be set to <c>enabled</c> for fault injection to be accepted.</summary>

@@ -82,6 +82,20 @@ public static class ReasonCodes
     /// <summary>The endpoint answered again: dispatching resumes and every waiting message is released (info).</summary>
     public const string CircuitClosed = "GW-CIRCUIT-CLOSED";
 
+    // Operator actions (admin API and CLI). Each is recorded in the message's timeline with who asked and why.
+    public const string ReplayRequested = "GW-REPLAY-REQUESTED";
+    public const string Held = "GW-HELD";
+    public const string HoldReleased = "GW-HOLD-RELEASED";
+    public const string Purged = "GW-PURGED";
+    /// <summary>Replay or purge of a message that is not in quarantine (HTTP 409).</summary>
+    public const string NotInQuarantine = "GW-NOT-IN-QUARANTINE";
+    /// <summary>The message is held: release it before replaying it (HTTP 409).</summary>
+    public const string MessageIsHeld = "GW-MESSAGE-HELD";
+    /// <summary>Release of a message that is not held, or hold of one that is finished or purged (HTTP 409).</summary>
+    public const string InvalidState = "GW-INVALID-STATE";
+    /// <summary>No message with that id in the journal (HTTP 404).</summary>
+    public const string MessageNotFound = "GW-MESSAGE-NOT-FOUND";
+
     // CLI errors.
     public const string CliDataDirMissing = "GW-CLI-DATA-DIR-MISSING";
     public const string CliDataDirLocked = "GW-CLI-DATA-DIR-LOCKED";

@@ -31,11 +31,12 @@ public sealed class DeadLetterQueueActor : ReceivePersistentActor
             if (offer.Snapshot is DeadLetterQueueSnapshot s) _state = DeadLetterQueueState.FromSnapshot(s);
         });
         Recover<DeadLetterRecorded>(e => _state = _state.Apply(e));
+        Recover<DeadLetterCleared>(e => _state = _state.Apply(e));
 
         Command<DeadLetterQueueProtocol.RecordDeadLetter>(cmd =>
         {
             var id = cmd.Entry.MessageId;
-            if (_state.Contains(id))
+            if (_state.IsSettled(cmd.Entry))
             {
                 Sender.Tell(new DeadLetterQueueProtocol.DeadLetterRecordConfirmed(id));
                 return;
@@ -56,6 +57,22 @@ public sealed class DeadLetterQueueActor : ReceivePersistentActor
                 {
                     foreach (var r in replyTo) r.Tell(new DeadLetterQueueProtocol.DeadLetterRecordConfirmed(e.Entry.MessageId));
                 }
+                if (LastSequenceNr % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+            });
+        });
+        Command<DeadLetterQueueProtocol.ClearDeadLetter>(cmd =>
+        {
+            // Idempotent: clearing generations already cleared is confirmed at once.
+            if (_state.Cleared.TryGetValue(cmd.MessageId, out var upTo) && upTo >= cmd.UpToReplays)
+            {
+                Sender.Tell(new DeadLetterQueueProtocol.DeadLetterCleared(cmd.MessageId, cmd.UpToReplays));
+                return;
+            }
+            var replyTo = Sender;
+            PersistAsync(new DeadLetterCleared(cmd.MessageId, cmd.UpToReplays, cmd.Why, DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                replyTo.Tell(new DeadLetterQueueProtocol.DeadLetterCleared(e.MessageId, e.UpToReplays));
                 if (LastSequenceNr % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
             });
         });

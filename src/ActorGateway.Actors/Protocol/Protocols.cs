@@ -94,6 +94,12 @@ public static class DeadLetterQueueProtocol
     /// <summary>Queue → message actor: the entry is durable.</summary>
     public sealed record DeadLetterRecordConfirmed(MessageId MessageId) : IWithMessageId;
 
+    /// <summary>Message actor → queue: the message left the quarantine (replayed or purged); clear its entries up to that generation. Answered with <see cref="DeadLetterCleared"/>.</summary>
+    public sealed record ClearDeadLetter(MessageId MessageId, int UpToReplays, string Why) : IWithMessageId;
+
+    /// <summary>Queue → message actor: the clearing is durable.</summary>
+    public sealed record DeadLetterCleared(MessageId MessageId, int UpToReplays) : IWithMessageId;
+
     /// <summary>Anyone → queue: list entries, optionally only those with a reason code.</summary>
     public sealed record ListDeadLetters(string? Reason = null, Stage? Stage = null);
 
@@ -103,4 +109,47 @@ public static class DeadLetterQueueProtocol
     public sealed record GetDeadLetter(MessageId MessageId) : IWithMessageId;
 
     public sealed record DeadLetterLookup(MessageId MessageId, DeadLetterEntry? Entry) : IWithMessageId;
+}
+
+/// <summary>Operator actions on one message (admin API, CLI). Each names who asked and why; the message's timeline records it.</summary>
+public static class OperatorProtocol
+{
+    public abstract record Command(MessageId MessageId, string By, string Why) : IWithMessageId;
+
+    /// <summary>Re-run a quarantined message from mapping, with the current routes and directory.</summary>
+    public sealed record Replay(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
+
+    /// <summary>Stop processing a message (in flight or quarantined) until released.</summary>
+    public sealed record Hold(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
+
+    /// <summary>Let a held message go on.</summary>
+    public sealed record Release(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
+
+    /// <summary>Delete a quarantined message's content and take it out of the quarantine for good.</summary>
+    public sealed record Purge(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
+
+    /// <summary>Anyone → gateway: carry out <paramref name="Command"/>; answered with <see cref="Result"/>.</summary>
+    public sealed record Operate(Command Command) : IWithMessageId
+    {
+        public MessageId MessageId => Command.MessageId;
+    }
+
+    /// <summary>The answer to <see cref="Operate"/>.</summary>
+    /// <param name="Code">A stable code, e.g. GW-REPLAY-ACCEPTED or GW-NOT-IN-QUARANTINE.</param>
+    public sealed record Result(MessageId MessageId, OperationStatus Status, string Code, string Detail) : IWithMessageId;
+}
+
+/// <summary>How an operator action ended; the admin API maps these to HTTP statuses.</summary>
+public enum OperationStatus
+{
+    /// <summary>Carried out and recorded in the journal (200/202).</summary>
+    Done,
+    /// <summary>No message with that id (404).</summary>
+    NotFound,
+    /// <summary>Not possible in the message's current state, e.g. replaying a message that is not in quarantine (409).</summary>
+    Conflict,
+    /// <summary>Not now: the in-flight bound is reached or the message is being resumed; try again (503, retryable).</summary>
+    Busy,
+    /// <summary>The gateway or its journal did not answer (503).</summary>
+    Unavailable,
 }

@@ -37,12 +37,15 @@ public static class JournalQueries
     public static Task<IReadOnlyList<TimelineEntry>> MessageTimelineAsync(ActorSystem system, MessageId id, CancellationToken ct = default) =>
         TimelineAsync(system, id.PersistenceId, ct);
 
-    /// <summary>The dead-letter queue's entries, rebuilt from its events (they are never deleted).</summary>
+    /// <summary>The dead-letter queue's entries, rebuilt from its events.</summary>
     public static async Task<IReadOnlyList<DeadLetterEntry>> DeadLettersAsync(ActorSystem system, CancellationToken ct = default)
     {
         var timeline = await TimelineAsync(system, DeadLetterQueueActor.Name, ct);
-        var state = timeline.Select(t => t.Event).OfType<DeadLetterQueueEvents.DeadLetterRecorded>()
-            .Aggregate(DeadLetterQueueState.Empty, (s, e) => s.Apply(e));
+        var state = DeadLetterQueueState.Empty;
+        foreach (var e in timeline.Select(t => t.Event))
+        {
+            state = e is DeadLetterQueueEvents.DeadLetterQueueSnapshot snapshot ? DeadLetterQueueState.FromSnapshot(snapshot) : state.Apply((IGatewayEvent)e);
+        }
         return state.List().ToList();
     }
 }

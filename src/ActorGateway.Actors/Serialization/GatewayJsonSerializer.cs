@@ -37,6 +37,11 @@ public sealed class GatewayJsonSerializer(ExtendedActorSystem system) : Serializ
         ["stage-interrupted.v1"] = typeof(MessageEvents.StageInterrupted),
         ["retry-scheduled.v1"] = typeof(MessageEvents.RetryScheduled),
         ["dead-letter-recorded.v1"] = typeof(DeadLetterQueueEvents.DeadLetterRecorded),
+        ["dead-letter-cleared.v1"] = typeof(DeadLetterQueueEvents.DeadLetterCleared),
+        ["replay-requested.v1"] = typeof(OperatorEvents.ReplayRequested),
+        ["message-held.v1"] = typeof(OperatorEvents.MessageHeld),
+        ["hold-released.v1"] = typeof(OperatorEvents.HoldReleased),
+        ["message-purged.v1"] = typeof(OperatorEvents.MessagePurged),
         ["dead-letter-queue-snapshot.v1"] = typeof(DeadLetterQueueEvents.DeadLetterQueueSnapshot),
     };
 

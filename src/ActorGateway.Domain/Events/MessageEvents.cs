@@ -110,6 +110,29 @@ public static class MessageEvents
     public sealed record SenderNotificationFailed(MessageId MessageId, string Reason, string Detail, DateTimeOffset At) : IMessageEvent;
 }
 
+/// <summary>Operator actions on one message: each names who asked and why, and is part of the message's timeline (the audit trail).</summary>
+public static class OperatorEvents
+{
+    /// <summary>
+    /// An operator asked for a quarantined message to be processed again: mapping re-runs with the
+    /// current routes and directory for every recipient not yet delivered, and a fresh lifetime starts.
+    /// <paramref name="Replay"/> counts the replays of this message, this one included.
+    /// </summary>
+    public sealed record ReplayRequested(MessageId MessageId, int Replay, string By, string Why, DateTimeOffset At) : IMessageEvent;
+
+    /// <summary>An operator held the message: no stage runs for it (and it cannot be replayed) until released.</summary>
+    public sealed record MessageHeld(MessageId MessageId, string By, string Why, DateTimeOffset At) : IMessageEvent;
+
+    /// <summary>An operator released a held message: it goes on from where it stopped.</summary>
+    public sealed record HoldReleased(MessageId MessageId, string By, string Why, DateTimeOffset At) : IMessageEvent;
+
+    /// <summary>
+    /// An operator purged a quarantined message: its content is deleted and it leaves the quarantine
+    /// for good. The timeline stays, ending with this event, as the audit record.
+    /// </summary>
+    public sealed record MessagePurged(MessageId MessageId, string By, string Why, DateTimeOffset At) : IMessageEvent;
+}
+
 /// <summary>The gateway's in-flight registry (persistence id <c>gateway</c>): which messages must be resumed after a restart.</summary>
 public static class GatewayEvents
 {

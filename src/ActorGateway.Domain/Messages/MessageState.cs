@@ -1,6 +1,7 @@
 using ActorGateway.Domain.Events;
 using ActorGateway.Domain.Failures;
 using static ActorGateway.Domain.Events.MessageEvents;
+using static ActorGateway.Domain.Events.OperatorEvents;
 
 namespace ActorGateway.Domain.Messages;
 
@@ -23,6 +24,10 @@ public static class Outcomes
     public const string DeadLettered = "dead-lettered";
     public const string Rejected = "rejected";
     public const string Abandoned = "abandoned";
+    /// <summary>Held by an operator: it rests, out of the in-flight registry, until released.</summary>
+    public const string Held = "held";
+    /// <summary>Purged from the quarantine by an operator.</summary>
+    public const string Purged = "purged";
 }
 
 /// <summary>A message's state, derived only from its events.</summary>
@@ -61,6 +66,37 @@ public sealed record MessageState(
 
     private int _delayedRetries;
 
+    /// <summary>Replays an operator asked for so far.</summary>
+    public int Replays { get; private init; }
+
+    /// <summary>Set while an operator holds the message: no stage runs.</summary>
+    public MessageHeld? Held { get; private init; }
+
+    /// <summary>Set once an operator purged the message from the quarantine (final).</summary>
+    public MessagePurged? Purged { get; private init; }
+
+    /// <summary>When the message's lifetime started: acceptance, or the last replay.</summary>
+    public DateTimeOffset LifetimeStart => _lifetimeStart ?? Accepted?.At ?? DateTimeOffset.MinValue;
+
+    private DateTimeOffset? _lifetimeStart;
+
+    /// <summary>Recipients delivered before a replay: settled, never mapped or delivered again.</summary>
+    public IReadOnlyList<MappedAddress> PreviouslyDelivered { get; private init; } = [];
+
+    /// <summary>The recipients the mapping stage maps: every one of the envelope's, less those delivered before a replay.</summary>
+    public IReadOnlyList<SourceAddress> RecipientsToMap =>
+        Accepted is null
+            ? []
+            : PreviouslyDelivered.Count == 0
+                ? Accepted.Envelope.Recipients
+                : Accepted.Envelope.Recipients.Where(r => !PreviouslyDelivered.Any(p => string.Equals(p.Source, r.Address, StringComparison.OrdinalIgnoreCase) && p.Role == r.Role)).ToList();
+
+    /// <summary>Every recipient a delivery's headers show: those delivered before a replay, then the current mapping's.</summary>
+    public IReadOnlyList<MappedAddress> AllMappedRecipients => [.. PreviouslyDelivered, .. Mapping?.Recipients ?? []];
+
+    /// <summary>In quarantine now: dead-lettered, and neither purged nor replayed since.</summary>
+    public bool IsQuarantined => Status == MessageStatus.DeadLettered && Purged is null;
+
     /// <summary>Mapped recipients still waiting for delivery.</summary>
     public IReadOnlyList<MappedAddress> PendingRecipients =>
         Mapping is null
@@ -73,11 +109,14 @@ public sealed record MessageState(
     /// <summary>A DSN is owed and not yet settled.</summary>
     public bool NotificationPending => DeadLetter is { NotifySender: true } && Notification is null;
 
-    public bool IsFinished => Status is MessageStatus.Delivered || (Status is MessageStatus.DeadLettered && !NotificationPending);
+    /// <summary>Nothing is left to do (a held message rests until released).</summary>
+    public bool IsFinished => Held is not null || Purged is not null || Status is MessageStatus.Delivered || (Status is MessageStatus.DeadLettered && !NotificationPending);
 
     /// <summary>The outcome reported when the message is finished.</summary>
     public string Outcome => Status switch
     {
+        _ when Purged is not null => Outcomes.Purged,
+        _ when Held is not null => Outcomes.Held,
         MessageStatus.Delivered => Outcomes.Delivered,
         MessageStatus.DeadLettered when DeadLetter!.Partial => Outcomes.PartiallyDelivered,
         MessageStatus.DeadLettered => Outcomes.DeadLettered,
@@ -87,6 +126,7 @@ public sealed record MessageState(
     /// <summary>The stage to run next, or null when there is none (new, finished, or waiting to be dead-lettered).</summary>
     public Stage? NextStage => Status switch
     {
+        _ when Held is not null || Purged is not null => null,
         MessageStatus.Accepted => Stage.Mapping,
         MessageStatus.Mapped when PendingRecipients.Count > 0 => Stage.Delivery,
         MessageStatus.DeadLettered when NotificationPending => Stage.Notification,
@@ -139,6 +179,27 @@ public sealed record MessageState(
         },
         MessageDeadLettered x => this with { Status = MessageStatus.DeadLettered, DeadLetter = x },
         SenderNotified or SenderNotificationFailed => this with { Notification = evt },
+        ReplayRequested r => this with
+        {
+            Status = MessageStatus.Accepted,
+            PreviouslyDelivered = [.. PreviouslyDelivered, .. (Mapping?.Recipients ?? []).Where(m => DeliveredTo.Contains(m.Target, StringComparer.OrdinalIgnoreCase))],
+            Mapping = null,
+            Delivery = null,
+            DeadLetter = null,
+            FailedRecipients = [],
+            DeliveryAttempts = 0,
+            Notification = null,
+            InProgress = null,
+            Crashes = 0,
+            PendingRetry = null,
+            _delayedRetries = 0,
+            Replays = r.Replay,
+            _lifetimeStart = r.At,
+            Held = null,
+        },
+        MessageHeld h => this with { Held = h },
+        HoldReleased => this with { Held = null },
+        MessagePurged p => this with { Purged = p },
         _ => throw new ArgumentOutOfRangeException(nameof(evt), evt.GetType().Name, "unknown message event"),
     };
 }
