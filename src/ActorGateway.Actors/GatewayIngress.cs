@@ -35,13 +35,15 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
     /// <param name="envelopeRecipients">RCPT TO addresses, or null to take recipients from the headers.</param>
     /// <param name="id">The id to use, when the ingress fixed one earlier (a claimed pickup file being retried after a crash): the same id is the same message.</param>
     /// <param name="returnPath">SMTP MAIL FROM (<c>""</c> for the null sender); null when there was no SMTP envelope.</param>
+    /// <param name="newId">The caller made <paramref name="id"/> with <see cref="MessageId.New"/> and has never submitted it (an id left null is new too).</param>
     public async Task<SubmitResult> SubmitAsync(
         ReadOnlyMemory<byte> message,
         string source,
         IReadOnlyList<string>? envelopeRecipients = null,
         MessageId? id = null,
         CancellationToken ct = default,
-        string? returnPath = null)
+        string? returnPath = null,
+        bool newId = false)
     {
         var intake = MessageIntake.Parse(message, settings.MaxMessageBytes, envelopeRecipients, returnPath);
         if (intake is IntakeResult.Rejected rejected) return new SubmitResult.Rejected(rejected.Code, rejected.Reason);
@@ -57,7 +59,9 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
             return new SubmitResult.Deferred(ReasonCodes.IntakeUnreadable, $"content store write failed: {ex.Message}");
         }
 
-        var submission = new GatewayProtocol.SubmitMessage(messageId, source, message.Length, envelope);
+        // Only the first attempt may say the id is new: once it was sent, the gateway may have admitted it (and the
+        // message may even have finished) while this side timed out, so a repeat must read the journal.
+        var submission = new GatewayProtocol.SubmitMessage(messageId, source, message.Length, envelope, NewId: id is null || newId);
         var deadline = DateTime.UtcNow + settings.SubmitTimeout;
         var pause = TimeSpan.FromMilliseconds(50);
         var answeredBusy = false;
@@ -69,7 +73,9 @@ public sealed class GatewayIngress(IActorRef gateway, ContentStore content, Gate
             try
             {
                 // Short attempts: a submission is idempotent per id, so a reply lost in a race is simply asked for again.
-                reply = await gateway.Ask(submission, remaining < AttemptTimeout ? remaining : AttemptTimeout, ct);
+                var sent = submission;
+                if (sent.NewId) submission = sent with { NewId = false };
+                reply = await gateway.Ask(sent, remaining < AttemptTimeout ? remaining : AttemptTimeout, ct);
             }
             catch (AskTimeoutException)
             {

@@ -100,7 +100,7 @@ public sealed class GatewayNode
 
         var gateway = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(
-                GatewayActor.Props(settings, id => MessageActor.Props(id, messageDeps), riskGate), GatewayActor.Name,
+                GatewayActor.Props(settings, (id, newId) => MessageActor.Props(id, messageDeps, newId), riskGate), GatewayActor.Name,
                 settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
             GatewayActor.Name);
 

@@ -22,7 +22,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     public const string Name = "gateway";
 
     private readonly GatewaySettings _settings;
-    private readonly Func<MessageId, Props> _messageProps;
+    private readonly Func<MessageId, bool, Props> _messageProps;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Guid _incarnation = Guid.NewGuid();
 
@@ -40,7 +40,8 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     /// <summary>The last thing the registry recorded was a clean shutdown.</summary>
     private bool _cleanShutdown;
 
-    public GatewayActor(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate)
+    /// <param name="messageProps">Props of the actor for a message id; the flag says the id is new (nothing journaled under it yet).</param>
+    public GatewayActor(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate)
     {
         _settings = settings;
         _messageProps = messageProps;
@@ -97,8 +98,12 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate) =>
+    public static Props Props(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate) =>
         Akka.Actor.Props.Create<GatewayActor>(settings, messageProps, riskGate);
+
+    /// <summary>For message props that do not care whether an id is new.</summary>
+    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate) =>
+        Props(settings, (id, _) => messageProps(id), riskGate);
 
     /// <summary>Coordinated shutdown → gateway: record that this stop is graceful.</summary>
     public sealed record RecordCleanShutdown
@@ -169,14 +174,15 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         _registered.Add(id); // counts against the bound at once, before the write completes
         PersistAsync(new MessageAdmitted(id), _ =>
         {
-            Spawn(id).Tell(new MessageProtocol.AcceptMessage(submission, replyTo));
+            // A new id was never admitted before this MessageAdmitted: its actor need not read an empty history.
+            Spawn(id, submission.NewId).Tell(new MessageProtocol.AcceptMessage(submission, replyTo));
             MaybeSnapshot();
         });
     }
 
-    private IActorRef Spawn(MessageId id)
+    private IActorRef Spawn(MessageId id, bool newId = false)
     {
-        var child = Context.ActorOf(_messageProps(id), id.PersistenceId);
+        var child = Context.ActorOf(_messageProps(id, newId), id.PersistenceId);
         Context.Watch(child);
         _running[id] = child;
         _idByActor[child] = id;

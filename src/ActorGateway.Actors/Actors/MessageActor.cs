@@ -46,10 +46,13 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private CarefulMapping? _careful;
     private string? _awaitingDispatch;
     private string? _dispatchTransport;
+    private readonly bool _newId;
 
-    public MessageActor(MessageId id, MessageActorDependencies deps)
+    /// <param name="newId">The id is new (the ingress just generated it): nothing is journaled under it, so recovery reads nothing.</param>
+    public MessageActor(MessageId id, MessageActorDependencies deps, bool newId)
     {
         _id = id;
+        _newId = newId;
         _routes = deps.Routes;
         _riskGate = deps.RiskGate;
         _circuits = deps.Circuits;
@@ -119,9 +122,15 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => _id.PersistenceId;
 
+    /// <summary>
+    /// A new id skips the snapshot and event reads of recovery (<see cref="Recovery.None"/>; Akka still reads the highest
+    /// sequence number, so even a wrongly flagged id could not overwrite events). Every other start reads the whole history.
+    /// </summary>
+    public override Recovery Recovery => _newId ? Recovery.None : base.Recovery;
+
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(MessageId id, MessageActorDependencies deps) => Akka.Actor.Props.Create<MessageActor>(id, deps);
+    public static Props Props(MessageId id, MessageActorDependencies deps, bool newId = false) => Akka.Actor.Props.Create<MessageActor>(id, deps, newId);
 
     /// <summary>Classifies a stage child's failure and acts on <see cref="SupervisionPolicy"/>. One stage runs at a time, so the failed child is the running stage's.</summary>
     /// <remarks>Akka's own failure logging is off: <see cref="Decide"/> logs each decision once, with its code.</remarks>

@@ -16,7 +16,12 @@ public interface IWithMessageId
 public static class GatewayProtocol
 {
     /// <summary>Ingress → gateway: take responsibility for a message whose bytes are already in the content store.</summary>
-    public sealed record SubmitMessage(MessageId MessageId, string Source, long SizeBytes, MessageEnvelope Envelope) : IWithMessageId;
+    /// <param name="NewId">
+    /// The ingress generated <paramref name="MessageId"/> just now and this is its first submission, so nothing can be in the
+    /// journal under it: the message actor skips reading its (empty) history. False whenever the id may have been
+    /// submitted before (a claimed pickup file retried after a crash, a repeated attempt).
+    /// </param>
+    public sealed record SubmitMessage(MessageId MessageId, string Source, long SizeBytes, MessageEnvelope Envelope, bool NewId = false) : IWithMessageId;
 
     /// <summary>Message actor → ingress: the message is durably in the journal. Only now may the ingress acknowledge its sender.</summary>
     public sealed record SubmitAccepted(MessageId MessageId) : IWithMessageId;

@@ -94,6 +94,7 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
         var name = Path.GetFileName(file);
         MessageId id;
         string claimedPath;
+        var newId = false;
         if (Path.GetFileName(Path.GetDirectoryName(file)) == ClaimedDir && TryParseClaimed(name, out var claimedId, out var original))
         {
             (id, claimedPath, name) = (claimedId, file, original);
@@ -101,6 +102,7 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
         else
         {
             id = MessageId.New();
+            newId = true;
             claimedPath = Path.Combine(settings.PickupDir, ClaimedDir, $"{id.Value}{IdSeparator}{name}");
             try
             {
@@ -118,7 +120,7 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
         }
 
         var bytes = await File.ReadAllBytesAsync(claimedPath, ct);
-        var result = await node.Ingress.SubmitAsync(bytes, $"pickup:{name}", id: id, ct: ct);
+        var result = await node.Ingress.SubmitAsync(bytes, $"pickup:{name}", id: id, ct: ct, newId: newId);
         switch (result)
         {
             case SubmitResult.Accepted accepted:
