@@ -33,6 +33,8 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private readonly Queue<(GatewayProtocol.SubmitMessage Submission, IActorRef ReplyTo)> _waiting = new();
     private readonly Queue<MessageId> _toResume = new();
     private readonly Dictionary<MessageId, int> _unexpectedStops = [];
+    private readonly Dictionary<MessageId, Queue<(OperatorProtocol.Command Command, IActorRef ReplyTo)>> _pendingCommands = [];
+    private readonly Dictionary<MessageId, List<(OperatorProtocol.Command Command, IActorRef ReplyTo)>> _awaitingSpawn = [];
     private bool _recovered;
     private bool _afterCrash;
     private readonly IActorRef _riskGate;
@@ -69,7 +71,8 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
         Command<GatewayProtocol.SubmitMessage>(HandleSubmit);
         Command<MessageProtocol.MessageFinished>(HandleFinished);
-        Command<OperatorProtocol.Operate>(HandleOperate);
+        Command<OperatorProtocol.Operate>(op => HandleOperate(op.Command, Sender));
+        Command<OperatorProtocol.Result>(HandleOperatorResult);
         Command<Terminated>(HandleTerminated);
         Command<ResumeLater>(r =>
         {
@@ -170,34 +173,77 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     /// An operator's command: a message in flight gets it directly; a finished one (quarantined, held)
     /// is admitted again, like a new submission (it counts against the in-flight bound), and started for it.
     /// </summary>
-    private void HandleOperate(OperatorProtocol.Operate operate)
+    private void HandleOperate(OperatorProtocol.Command command, IActorRef replyTo)
     {
-        var id = operate.MessageId;
+        var id = command.MessageId;
         if (_registered.Contains(id))
         {
             if (!_finishing.Contains(id) && _running.TryGetValue(id, out var child))
             {
-                child.Tell(new MessageProtocol.Operate(operate.Command, Sender, Reactivated: false));
+                Relay(child, command, replyTo, reactivated: false);
+            }
+            else if (_awaitingSpawn.TryGetValue(id, out var early))
+            {
+                early.Add((command, replyTo)); // admitted for an earlier command; the actor gets this one right after
+            }
+            else if (_finishing.Contains(id))
+            {
+                // Released in a moment: the command then admits the message again (HandleFinished).
+                Pending(id).Enqueue((command, replyTo));
             }
             else
             {
-                Sender.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy, "the message is finishing or being resumed; try again"));
+                replyTo.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy, "the message is being resumed; try again"));
             }
             return;
         }
         if (!HasAdmissionCapacity)
         {
-            Sender.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy,
+            replyTo.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy,
                 $"{_registered.Count} messages in flight (the bound is {_settings.MaxInFlight}); try again later"));
             return;
         }
-        var replyTo = Sender;
         Register(id);
+        _awaitingSpawn[id] = [(command, replyTo)];
         PersistAsync(new MessageAdmitted(id), _ =>
         {
-            Spawn(id).Tell(new MessageProtocol.Operate(operate.Command, replyTo, Reactivated: true));
+            var child = Spawn(id);
+            _awaitingSpawn.Remove(id, out var commands);
+            foreach (var (c, r) in commands!) Relay(child, c, r, reactivated: true);
             MaybeSnapshot();
         });
+    }
+
+    /// <summary>
+    /// Hands a command to the message actor with the gateway as the one to answer, and remembers it:
+    /// an actor that stops before answering (it was finishing as the command arrived) does not lose it.
+    /// </summary>
+    private void Relay(IActorRef child, OperatorProtocol.Command command, IActorRef replyTo, bool reactivated)
+    {
+        Pending(command.MessageId).Enqueue((command, replyTo));
+        child.Tell(new MessageProtocol.Operate(command, Self, reactivated));
+    }
+
+    private Queue<(OperatorProtocol.Command Command, IActorRef ReplyTo)> Pending(MessageId id)
+    {
+        if (!_pendingCommands.TryGetValue(id, out var queue)) _pendingCommands[id] = queue = new();
+        return queue;
+    }
+
+    /// <summary>A message actor answered a relayed command (one at a time, in order): pass it on.</summary>
+    private void HandleOperatorResult(OperatorProtocol.Result result)
+    {
+        if (!_pendingCommands.TryGetValue(result.MessageId, out var queue) || queue.Count == 0) return;
+        var (_, replyTo) = queue.Dequeue();
+        if (queue.Count == 0) _pendingCommands.Remove(result.MessageId);
+        replyTo.Tell(result);
+    }
+
+    /// <summary>Commands the message actor did not answer before it stopped go round again: the message is admitted anew for them.</summary>
+    private void RedispatchPending(MessageId id)
+    {
+        if (!_pendingCommands.Remove(id, out var queue)) return;
+        foreach (var (command, replyTo) in queue) HandleOperate(command, replyTo);
     }
 
     private void Register(MessageId id)
@@ -249,6 +295,8 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
             _finishing.Remove(id);
             _unexpectedStops.Remove(id);
             Context.System.EventStream.Publish(new GatewayProtocol.MessageOutcome(id, finished.Outcome, finished.Reason));
+            // Commands that reached the actor as it stopped: once it is gone (its name is free), admit it again for them.
+            if (!_running.ContainsKey(id)) RedispatchPending(id);
             AdmitWaiting();
             MaybeSnapshot();
         });
@@ -258,8 +306,16 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     {
         if (!_idByActor.Remove(terminated.ActorRef, out var id)) return;
         _running.Remove(id);
+        if (!_registered.Contains(id)) RedispatchPending(id); // released already
         if (!_finishing.Contains(id) && _registered.Contains(id))
         {
+            if (_pendingCommands.Remove(id, out var unanswered))
+            {
+                foreach (var (command, replyTo) in unanswered)
+                {
+                    replyTo.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy, "the message stopped unexpectedly and is being resumed; try again"));
+                }
+            }
             // Stopped without finishing: a journal write failed, or its own code threw. Not the message's fault by itself.
             // Usually the journal failed (an outage, not the message's fault): keep resuming, backing off up to
             // resume-backoff-max, never giving up on an accepted message. Past a few stops, say so once.

@@ -154,6 +154,21 @@ public sealed class OperatorActionSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Should_answer_every_one_of_many_back_to_back_commands_even_while_the_message_stops_between_them()
+    {
+        using var harness = new GatewayHarness(Sys);
+        var id = await harness.SubmitAsync(TestMessages.Build(10));
+        Assert.Equal(Outcomes.Delivered, (await harness.Outcomes.WaitAsync(id).WaitAsync(Wait)).Outcome);
+
+        // Each command starts the finished message's actor, which stops again right after answering: commands
+        // arriving while it stops must neither be lost (an ask timeout) nor be refused as busy.
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => harness.Node.Operations.ReplayAsync(id, "ops", $"attempt {i}")));
+
+        Assert.All(results, r => Assert.Equal((OperationStatus.Conflict, ReasonCodes.NotInQuarantine), (r.Status, r.Code)));
+        await AwaitAssertAsync(async () => Assert.Equal(0, (await harness.StatusAsync()).Registered), Wait);
+    }
+
+    [Fact]
     public async Task Should_answer_not_found_for_an_unknown_id_and_keep_nothing_in_flight()
     {
         using var harness = new GatewayHarness(Sys);
