@@ -40,9 +40,12 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     /// <summary>The last thing the registry recorded was a clean shutdown.</summary>
     private bool _cleanShutdown;
 
-    public GatewayActor(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate)
+    private readonly Diagnostics.GatewayMetrics? _metrics;
+
+    public GatewayActor(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics)
     {
         _settings = settings;
+        _metrics = metrics;
         _messageProps = messageProps;
         _riskGate = riskGate;
 
@@ -66,6 +69,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
         Command<GatewayProtocol.SubmitMessage>(HandleSubmit);
         Command<MessageProtocol.MessageFinished>(HandleFinished);
+        Command<OperatorProtocol.Operate>(HandleOperate);
         Command<Terminated>(HandleTerminated);
         Command<ResumeLater>(r =>
         {
@@ -97,8 +101,8 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate) =>
-        Akka.Actor.Props.Create<GatewayActor>(settings, messageProps, riskGate);
+    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(settings, messageProps, riskGate, metrics));
 
     /// <summary>Coordinated shutdown → gateway: record that this stop is graceful.</summary>
     public sealed record RecordCleanShutdown
@@ -122,6 +126,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _recovered = true;
+        _metrics?.SetInFlight(_registered.Count);
         _afterCrash = !_cleanShutdown && _registered.Count > 0;
         // Consume the clean-shutdown mark, so a crash of this run is not taken for a clean stop.
         if (_cleanShutdown) PersistAsync(new GatewayStarted(DateTimeOffset.UtcNow), _ => { });
@@ -161,12 +166,52 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// An operator's command: a message in flight gets it directly; a finished one (quarantined, held)
+    /// is admitted again, like a new submission (it counts against the in-flight bound), and started for it.
+    /// </summary>
+    private void HandleOperate(OperatorProtocol.Operate operate)
+    {
+        var id = operate.MessageId;
+        if (_registered.Contains(id))
+        {
+            if (!_finishing.Contains(id) && _running.TryGetValue(id, out var child))
+            {
+                child.Tell(new MessageProtocol.Operate(operate.Command, Sender, Reactivated: false));
+            }
+            else
+            {
+                Sender.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy, "the message is finishing or being resumed; try again"));
+            }
+            return;
+        }
+        if (!HasAdmissionCapacity)
+        {
+            Sender.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy,
+                $"{_registered.Count} messages in flight (the bound is {_settings.MaxInFlight}); try again later"));
+            return;
+        }
+        var replyTo = Sender;
+        Register(id);
+        PersistAsync(new MessageAdmitted(id), _ =>
+        {
+            Spawn(id).Tell(new MessageProtocol.Operate(operate.Command, replyTo, Reactivated: true));
+            MaybeSnapshot();
+        });
+    }
+
+    private void Register(MessageId id)
+    {
+        _registered.Add(id);
+        _metrics?.SetInFlight(_registered.Count);
+    }
+
     private bool HasAdmissionCapacity => _registered.Count < _settings.MaxInFlight;
 
     private void Admit(GatewayProtocol.SubmitMessage submission, IActorRef replyTo)
     {
         var id = submission.MessageId;
-        _registered.Add(id); // counts against the bound at once, before the write completes
+        Register(id); // counts against the bound at once, before the write completes
         PersistAsync(new MessageAdmitted(id), _ =>
         {
             Spawn(id).Tell(new MessageProtocol.AcceptMessage(submission, replyTo));
@@ -200,6 +245,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         PersistAsync(new MessageReleased(id, finished.Outcome), _ =>
         {
             _registered.Remove(id);
+            _metrics?.SetInFlight(_registered.Count);
             _finishing.Remove(id);
             _unexpectedStops.Remove(id);
             Context.System.EventStream.Publish(new GatewayProtocol.MessageOutcome(id, finished.Outcome, finished.Reason));
