@@ -136,7 +136,12 @@ public static class AdminApi
         if (ParseId(id, out var messageId) is { } bad) return bad;
         var view = await ctx.Node.Operations.GetMessageAsync(messageId, ct);
         if (view is null || view.State.Accepted is null) return NoMessage(messageId);
-        if (!view.State.IsQuarantined) return NotInQuarantine(messageId, view.State);
+        // The same rule the message actor applies to a replay: a dry run answers as the replay would.
+        var decision = OperatorPolicy.Decide(view.State, OperatorAction.Replay);
+        if (decision.Verdict is OperatorVerdict.Conflict or OperatorVerdict.NotFound)
+        {
+            return Problems.From(new OperatorProtocol.Result(messageId, decision.Verdict == OperatorVerdict.NotFound ? OperationStatus.NotFound : OperationStatus.Conflict, decision.Code, decision.Detail));
+        }
         var routes = await CurrentRoutesAsync(ctx, ct);
         return Results.Json(ReplayPreview.For(messageId, view.State, routes), AdminViews.Json);
     }
@@ -164,7 +169,7 @@ public static class AdminApi
         var entry = (await ctx.Node.Operations.DeadLettersAsync(ct)).FirstOrDefault(e => e.MessageId == messageId);
         if (entry is not null) return Results.Json(entry, AdminViews.Json);
         var view = await ctx.Node.Operations.GetMessageAsync(messageId, ct);
-        return view is null ? NoMessage(messageId) : Problems.NotFound(ReasonCodes.NotInQuarantine, $"message {messageId} is not in quarantine ({AdminViews.Message(view, false)["status"]})");
+        return view is null ? NoMessage(messageId) : Problems.NotFound(ReasonCodes.NotInQuarantine, $"message {messageId} is not in quarantine (it is {OperatorPolicy.Describe(view.State)})");
     }
 
     private static async Task<IResult> BulkPreviewAsync(AdminContext ctx, HttpRequest req, CancellationToken ct)
@@ -251,13 +256,6 @@ public static class AdminApi
     }
 
     private static IResult NoMessage(MessageId id) => Problems.NotFound(ReasonCodes.MessageNotFound, $"no message {id} in the journal");
-
-    private static IResult NotInQuarantine(MessageId id, MessageState state) =>
-        Problems.Of(StatusCodes.Status409Conflict, state.Held is not null ? ReasonCodes.MessageIsHeld : ReasonCodes.NotInQuarantine, "Conflict",
-            state.Held is not null
-                ? $"message {id} is held by {state.Held.By}; release it first"
-                : $"message {id} is not in quarantine (it is {(state.Purged is not null ? "purged" : state.Status.ToString().ToLowerInvariant())})",
-            new Dictionary<string, object?> { ["messageId"] = id.Value });
 
     private static IResult? ParseId(string text, out MessageId id)
     {
