@@ -223,14 +223,19 @@ public sealed class ReplayJobs : IDisposable
         try
         {
             await RouteReloaderActor.ReloadNowAsync(_system, _options.CheckTimeout, ct);
+            // Replays are asked for without waiting for each answer; the slots (one per replay, from the ask until the
+            // message's outcome) bound how many are under way, the pacer how fast they start.
+            var asking = new List<Task>();
             foreach (var entry in job.Entries)
             {
                 await slots.WaitAsync(ct);
                 (var delay, next) = Pacing.Schedule(_time.GetUtcNow(), next, job.Rate);
                 if (delay > TimeSpan.Zero) await Task.Delay(delay, _time, ct);
                 await WhileGatewayHoldsBackAsync(job, ct);
-                await ReplayOneAsync(job, entry, slots, ct);
+                asking.Add(ReplayOneAsync(job, entry, slots, ct));
+                if (asking.Count >= 4 * job.Bound) asking.RemoveAll(t => t.IsCompletedSuccessfully);
             }
+            await Task.WhenAll(asking);
             // Done when every replayed message has finished: all slots are back.
             for (var i = 0; i < job.Bound; i++) await slots.WaitAsync(ct);
             job.Finish("done", _time.GetUtcNow());
