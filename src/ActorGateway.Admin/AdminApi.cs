@@ -204,25 +204,12 @@ public static class AdminApi
         if (badBody is not null) return badBody;
         if (action == "purge" && why is null) return Problems.BadRequest("a purge needs a reason: send {\"why\": \"...\"} (the CLI's --reason); it is kept in the journal");
         why ??= $"{action} via the admin API";
-        var ops = ctx.Node.Operations;
-        OperatorProtocol.Result result;
-        switch (action)
+        if (action == "replay")
         {
-            case "replay":
-                // The replay maps with the directory as it is on disk now, not as of the last poll.
-                await CurrentRoutesAsync(ctx, ct);
-                result = await ops.ReplayAsync(messageId, by, why, ct);
-                break;
-            case "hold":
-                result = await ops.HoldAsync(messageId, by, why, ct);
-                break;
-            case "release":
-                result = await ops.ReleaseAsync(messageId, by, why, ct);
-                break;
-            default:
-                result = await ops.PurgeAsync(messageId, by, why, ct);
-                break;
+            // The replay maps with the directory as it is on disk now, not as of the last poll.
+            await CurrentRoutesAsync(ctx, ct);
         }
+        var result = await OperateAsync(ctx, messageId, action, by, why, ct);
         if (result.Status != OperationStatus.Done) return Problems.From(result);
         var body = AdminViews.Result(result);
         body["by"] = by;
@@ -246,6 +233,31 @@ public static class AdminApi
         var job = ctx.Jobs.Start(filter, matched, by, why ?? "bulk replay via the admin API");
         var location = $"{Prefix}/replay-jobs/{job.Id}";
         return new Located(Results.Json(job.View(), AdminViews.Json, statusCode: StatusCodes.Status202Accepted), location);
+    }
+
+    /// <summary>
+    /// Carries out one action. A Busy answer (the message is just finishing a previous command, or the in-flight
+    /// bound is reached) is asked again for up to <see cref="AdminOptions.CheckTimeout"/>, so back-to-back
+    /// commands (hold, then release) do not bounce; after that the 503 goes to the client.
+    /// </summary>
+    private static async Task<OperatorProtocol.Result> OperateAsync(AdminContext ctx, MessageId id, string action, string by, string why, CancellationToken ct)
+    {
+        var ops = ctx.Node.Operations;
+        var deadline = DateTime.UtcNow + ctx.Options.CheckTimeout;
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var result = action switch
+            {
+                "replay" => await ops.ReplayAsync(id, by, why, ct),
+                "hold" => await ops.HoldAsync(id, by, why, ct),
+                "release" => await ops.ReleaseAsync(id, by, why, ct),
+                _ => await ops.PurgeAsync(id, by, why, ct),
+            };
+            if (result.Status != OperationStatus.Busy || DateTime.UtcNow + delay > deadline) return result;
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
+        }
     }
 
     /// <summary>Has the route reloader pick up a directory edit made just now, then returns the table in force.</summary>
