@@ -26,7 +26,7 @@ public sealed record AddressOutcome(string Kind, string? Target, string? Code, s
 }
 
 /// <summary>One address of a dry-run replay: what happened last time, and what mapping would give now.</summary>
-/// <param name="Changed">The new result differs from the old one (another target, or failed then and maps now, or the other way round).</param>
+/// <param name="Changed">The new result differs from the old one (another target, or failed then and maps now, or the other way round); false when there is no old result.</param>
 public sealed record AddressPreview(AddressRole Role, string Address, string? DisplayName, AddressOutcome Old, AddressOutcome New, bool Changed);
 
 /// <summary>
@@ -109,9 +109,11 @@ public sealed record ReplayPreview(MessageId MessageId, bool Quarantined, bool W
 
     /// <summary>Whether mapping now gives another result. A recipient that failed at delivery is unchanged when it maps to the same target again.</summary>
     private static bool Differs(AddressOutcome old, AddressOutcome now) =>
-        old is { Kind: AddressOutcome.FailedKind, Stage: not Stage.Mapping, Target: not null }
+        // Nothing on record to compare with (mapping never finished for this address): not a change.
+        old.Kind != AddressOutcome.UnknownKind &&
+        (old is { Kind: AddressOutcome.FailedKind, Stage: not Stage.Mapping, Target: not null }
             ? !now.IsMapped || !string.Equals(old.Target, now.Target, StringComparison.OrdinalIgnoreCase)
             : old.IsMapped != now.IsMapped
               || !string.Equals(old.Target, now.Target, StringComparison.OrdinalIgnoreCase)
-              || !string.Equals(old.Code, now.Code, StringComparison.Ordinal);
+              || !string.Equals(old.Code, now.Code, StringComparison.Ordinal));
 }

@@ -62,6 +62,7 @@ public class ReplayPreviewTests
         Assert.True(jdoe.Changed);
         var sender = Assert.Single(preview.Addresses, a => a.Role == AddressRole.Sender);
         Assert.Equal(AddressOutcome.UnknownKind, sender.Old.Kind); // mapping never finished for the poison message
+        Assert.False(sender.Changed);
         Assert.Equal("admin@fabrikam.com", sender.New.Target);     // no route covers fabrikam.com: passes through
     }
 
