@@ -91,4 +91,63 @@ public sealed class BulkReplayTests(ITestOutputHelper output)
         var job = await admin.GetJsonAsync(all.Headers.Location!.ToString());
         Assert.Equal(0, (int)job["matched"]!);
     }
+
+    [Fact]
+    public async Task Should_skip_a_held_message_with_its_code_and_replay_the_rest()
+    {
+        await using var admin = await AdminNode.StartAsync();
+        var ids = new List<MessageId>();
+        for (var i = 0; i < 5; i++) ids.Add(await admin.SubmitAsync(AdminNode.Mail(i, "     ", "jdoe@contoso.com"), $"poison-{i}"));
+        foreach (var id in ids) Assert.Equal(Outcomes.DeadLettered, await admin.WaitOutcomeAsync(id));
+        using (var hold = await admin.PostAsync($"/api/v1/messages/{ids[2]}/hold", new { why = "keep this one" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, hold.StatusCode);
+        }
+        await File.WriteAllTextAsync(admin.Directory, "jdoe@contoso.com,JDOE,VMNODE1\n");
+
+        using var started = await admin.PostAsync("/api/v1/deadletters/replay?stage=mapping", new { why = "fixed" });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var job = await WaitDoneAsync(admin, started.Headers.Location!.ToString());
+
+        Assert.Equal(5, (int)job["matched"]!);
+        Assert.Equal(4, (int)job["replayed"]!);
+        var skipped = Assert.Single(job["skipped"]!.AsArray())!;
+        Assert.Equal(ids[2].Value, (string?)skipped["messageId"]);
+        Assert.Equal(ReasonCodes.MessageIsHeld, (string?)skipped["code"]);
+        Assert.Equal(4, (int)job["outcomes"]!["delivered"]!);
+        var left = await admin.GetJsonAsync("/api/v1/deadletters");
+        Assert.Equal(ids[2].Value, (string?)Assert.Single(left["deadLetters"]!.AsArray())!["messageId"]);
+    }
+
+    [Fact]
+    public async Task Should_stop_starting_replays_when_a_job_is_cancelled()
+    {
+        // One replay per ten seconds: the job is certainly still running when it is cancelled.
+        await using var admin = await AdminNode.StartAsync(adjust: o => o with { ReplayRate = 0.1 });
+        var ids = new List<MessageId>();
+        for (var i = 0; i < 3; i++) ids.Add(await admin.SubmitAsync(AdminNode.Mail(i, "     ", "jdoe@contoso.com"), $"poison-{i}"));
+        foreach (var id in ids) Assert.Equal(Outcomes.DeadLettered, await admin.WaitOutcomeAsync(id));
+
+        using var started = await admin.PostAsync("/api/v1/deadletters/replay?all=true", new { why = "try" });
+        var location = started.Headers.Location!.ToString();
+        using var cancel = await admin.Client.DeleteAsync(location);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var job = await WaitDoneAsync(admin, location);
+
+        Assert.Equal("cancelled", (string?)job["state"]);
+        Assert.InRange((int)job["replayed"]!, 0, 1);
+        Assert.True((int)(await admin.GetJsonAsync("/api/v1/deadletters"))["count"]! >= 2);
+    }
+
+    private static async Task<JsonObject> WaitDoneAsync(AdminNode admin, string location)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            var job = await admin.GetJsonAsync(location);
+            if ((bool)job["done"]!) return job;
+            Assert.True(DateTime.UtcNow < deadline, $"the job did not finish: {job.ToJsonString()}");
+            await Task.Delay(50);
+        }
+    }
 }
