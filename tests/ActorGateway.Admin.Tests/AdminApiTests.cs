@@ -15,6 +15,16 @@ public sealed class AdminApiTests
         return id;
     }
 
+    /// <summary>Sends a command and waits for the message's actor, started for it, to publish its outcome again.</summary>
+    private static async Task<HttpResponseMessage> SettledAsync(AdminNode admin, MessageId id, Func<Task<HttpResponseMessage>> command)
+    {
+        var settled = admin.Outcomes.NextAsync(id);
+        var response = await command();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await settled.WaitAsync(cts.Token);
+        return response;
+    }
+
     [Fact]
     public async Task Should_answer_404_for_an_unknown_message_and_400_for_a_malformed_id()
     {
@@ -77,16 +87,18 @@ public sealed class AdminApiTests
         await using var admin = await AdminNode.StartAsync();
         var id = await QuarantineAsync(admin);
 
-        using var hold = await admin.PostAsync($"/api/v1/messages/{id}/hold", new { why = "waiting for HR" }, by: "bob");
+        // Each command on a message at rest starts its actor, which stops again afterwards; like an operator,
+        // the test lets it settle before the next command.
+        using var hold = await SettledAsync(admin, id, () => admin.PostAsync($"/api/v1/messages/{id}/hold", new { why = "waiting for HR" }, by: "bob"));
         Assert.True(hold.StatusCode == HttpStatusCode.OK, await hold.Content.ReadAsStringAsync());
         var held = await admin.GetJsonAsync($"/api/v1/messages/{id}");
         Assert.Equal("held", (string?)held["status"]);
         Assert.Equal("bob", (string?)held["held"]!["by"]);
 
-        using var replay = await admin.PostAsync($"/api/v1/messages/{id}/replay", new { why = "x" });
+        using var replay = await SettledAsync(admin, id, () => admin.PostAsync($"/api/v1/messages/{id}/replay", new { why = "x" }));
         await ProblemAssert.IsProblemAsync(replay, 409, ReasonCodes.MessageIsHeld);
 
-        using var release = await admin.PostAsync($"/api/v1/messages/{id}/release", new { why = "HR answered" }, by: "bob");
+        using var release = await SettledAsync(admin, id, () => admin.PostAsync($"/api/v1/messages/{id}/release", new { why = "HR answered" }, by: "bob"));
         Assert.Equal(HttpStatusCode.OK, release.StatusCode);
         using var releaseAgain = await admin.PostAsync($"/api/v1/messages/{id}/release", null);
         await ProblemAssert.IsProblemAsync(releaseAgain, 409, ReasonCodes.InvalidState);
