@@ -55,7 +55,9 @@ public sealed class AdminServer : IAsyncDisposable
         });
         builder.Services.AddRoutingCore();
         builder.Services.AddProblemDetails();
-        builder.Services.AddSingleton(loggers);
+        // The framework's own logs (Kestrel, the inner host) stay out of the service log; request failures are
+        // logged below with a code, and a bind failure becomes one line.
+        builder.Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
 
         var metrics = new PrometheusExporter(node.Metrics.Meter);
         var jobs = new ReplayJobs(system, node, options, loggers.CreateLogger("ActorGateway.Admin.ReplayJobs"));
@@ -100,11 +102,15 @@ public sealed class AdminServer : IAsyncDisposable
         {
             await app.StartAsync(ct);
         }
-        catch
+        catch (Exception ex)
         {
             jobs.Dispose();
             metrics.Dispose();
             await app.DisposeAsync();
+            if (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                throw new AdminConfigurationException(ReasonCodes.AdminListenFailed, $"the admin API cannot listen on {endPoint}: {ex.Message} (use --admin-listen HOST:PORT, or off)");
+            }
             throw;
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()

@@ -120,6 +120,8 @@ public static class ReasonCodes
     public const string AdminBadRequest = "GW-ADMIN-BAD-REQUEST";
     /// <summary>No such replay job, dead-letter entry or endpoint (HTTP 404).</summary>
     public const string AdminNotFound = "GW-ADMIN-NOT-FOUND";
+    /// <summary>The admin API could not bind its address (in use, or not allowed); the service does not start.</summary>
+    public const string AdminListenFailed = "GW-ADMIN-LISTEN-FAILED";
     /// <summary>/readyz: a check failed (HTTP 503).</summary>
     public const string AdminNotReady = "GW-ADMIN-NOT-READY";
     /// <summary>A bulk replay job started, finished or was cancelled (log events).</summary>

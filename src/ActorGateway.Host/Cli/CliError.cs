@@ -30,7 +30,7 @@ public sealed class CliError(string code, string message, int exitCode) : Except
         if (ex is CliError cli) return cli;
         if (ex is ActorGateway.Admin.AdminConfigurationException admin)
         {
-            return new CliError(admin.Code, admin.Message, ExitCodes.BadArgument);
+            return new CliError(admin.Code, admin.Message, admin.Code == ReasonCodes.AdminListenFailed ? ExitCodes.Locked : ExitCodes.BadArgument);
         }
         for (var e = ex; e is not null; e = e.InnerException)
         {
