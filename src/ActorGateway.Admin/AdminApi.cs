@@ -178,9 +178,10 @@ public static class AdminApi
         if (Limit(req, out var limit) is { } badLimit) return badLimit;
         var matched = (await ctx.Node.Operations.DeadLettersAsync(ct)).Where(filter.Matches).ToList();
         var routes = await CurrentRoutesAsync(ctx, ct);
+        // Each preview reads one message's journal: the first `limit` matches are examined, not all of a huge group.
         var previews = new List<ReplayPreview>();
         int wouldMap = 0, stillFailing = 0, gone = 0;
-        foreach (var entry in matched)
+        foreach (var entry in matched.Take(limit))
         {
             var view = await ctx.Node.Operations.GetMessageAsync(entry.MessageId, ct);
             if (view?.State.Accepted is null || !view.State.IsQuarantined)
@@ -191,9 +192,18 @@ public static class AdminApi
             var preview = ReplayPreview.For(entry.MessageId, view.State, routes);
             if (preview.WouldMap) wouldMap++;
             else stillFailing++;
-            if (previews.Count < limit) previews.Add(preview);
+            previews.Add(preview);
         }
-        return Results.Json(new { matched = matched.Count, wouldMap, wouldNotMap = stillFailing, leftQuarantine = gone, filter = filter.ToQueryString(), previews }, AdminViews.Json);
+        return Results.Json(new
+        {
+            matched = matched.Count,
+            examined = Math.Min(limit, matched.Count),
+            wouldMap,
+            wouldNotMap = stillFailing,
+            leftQuarantine = gone,
+            filter = filter.ToQueryString(),
+            previews,
+        }, AdminViews.Json);
     }
 
     private static async Task<IResult> ActAsync(AdminContext ctx, string id, HttpRequest req, string action, CancellationToken ct)

@@ -28,10 +28,15 @@ public sealed class BulkReplayTests(ITestOutputHelper output)
         Assert.Equal(count, (int)groups["groups"]!.AsArray().Single(g => (string?)g!["key"] == ReasonCodes.MapBlankDisplayName)!["count"]!);
 
         await File.WriteAllTextAsync(admin.Directory, "jdoe@contoso.com,JDOE,VMNODE1\n");
-        var preview = await admin.GetJsonAsync("/api/v1/deadletters/replay-preview?reason=GW-MAP-BLANK-DISPLAY-NAME&limit=5");
+        var preview = await admin.GetJsonAsync("/api/v1/deadletters/replay-preview?reason=GW-MAP-BLANK-DISPLAY-NAME");
         Assert.Equal(count, (int)preview["matched"]!);
+        Assert.Equal(count, (int)preview["examined"]!);
         Assert.Equal(count, (int)preview["wouldMap"]!);
-        Assert.Equal(5, preview["previews"]!.AsArray().Count);
+        Assert.Equal(0, (int)preview["wouldNotMap"]!);
+        var sample = await admin.GetJsonAsync("/api/v1/deadletters/replay-preview?reason=GW-MAP-BLANK-DISPLAY-NAME&limit=5");
+        Assert.Equal(count, (int)sample["matched"]!);
+        Assert.Equal(5, (int)sample["examined"]!);
+        Assert.Equal(5, sample["previews"]!.AsArray().Count);
 
         using var started = await admin.PostAsync("/api/v1/deadletters/replay?reason=GW-MAP-BLANK-DISPLAY-NAME", new { why = "directory fixed for jdoe" }, by: "bulk-test");
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);

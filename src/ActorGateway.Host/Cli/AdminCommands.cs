@@ -53,7 +53,7 @@ internal static class AdminCommands
         var id = new Argument<string>("MESSAGE-ID") { Description = "The gateway's message id." };
 
         // deadletters list
-        var limit = new Option<int?>("--limit") { Description = "Show at most this many entries (default 1000)." };
+        var limit = new Option<int?>("--limit") { Description = "list: show at most this many entries; replay --dry-run: examine at most this many (default 1000)." };
         var list = new Command("list", "List quarantined messages from the running service, optionally filtered.") { common.Admin, common.As, common.Json, limit };
         foreach (var o in filter.All) list.Add(o);
         list.SetAction((p, ct) => guard(async () =>
@@ -127,7 +127,7 @@ internal static class AdminCommands
         var wait = new Option<bool>("--wait") { Description = "Bulk replay: wait until the job is done, printing its progress." };
         var replay = new Command("replay", "Replay quarantined messages with the current routes and directory (one by id, or all that match a filter; bulk replays are paced).")
         {
-            optionalId, common.Admin, common.As, common.Json, reason, dryRun, all, wait,
+            optionalId, common.Admin, common.As, common.Json, reason, dryRun, all, wait, limit,
         };
         foreach (var o in filter.All) replay.Add(o);
         replay.SetAction((p, ct) => guard(async () =>
@@ -155,7 +155,8 @@ internal static class AdminCommands
             if (query.Length == 0 && !p.GetValue(all)) throw new CliError(ReasonCodes.CliBadArgument, "give a MESSAGE-ID, a filter (--code, --stage, --route, --since, --until) or --all", ExitCodes.BadArgument);
             if (p.GetValue(dryRun))
             {
-                var previews = await client.GetAsync(Path("/api/v1/deadletters/replay-preview", query), ct);
+                var previewQuery = p.GetValue(limit) is { } n ? Join(query, $"limit={n}") : query;
+                var previews = await client.GetAsync(Path("/api/v1/deadletters/replay-preview", previewQuery), ct);
                 if (json) Print(output, previews);
                 else AdminPresentation.BulkPreview(output, previews);
                 return ExitCodes.Ok;

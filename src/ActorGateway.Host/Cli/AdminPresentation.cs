@@ -77,7 +77,8 @@ internal static class AdminPresentation
 
     public static void BulkPreview(TextWriter output, JsonObject body)
     {
-        output.WriteLine($"Dry run: {(int)body["matched"]!} matched; {(int)body["wouldMap"]!} would now map, {(int)body["wouldNotMap"]!} would not" +
+        var examined = (int)body["examined"]! < (int)body["matched"]! ? $" (the first {(int)body["examined"]!} examined; use --limit)" : "";
+        output.WriteLine($"Dry run: {(int)body["matched"]!} matched{examined}; {(int)body["wouldMap"]!} would now map, {(int)body["wouldNotMap"]!} would not" +
                          $"{((int)body["leftQuarantine"]! > 0 ? $", {(int)body["leftQuarantine"]!} left the quarantine meanwhile" : "")}. Nothing was changed.");
         foreach (var p in body["previews"]!.AsArray())
         {
