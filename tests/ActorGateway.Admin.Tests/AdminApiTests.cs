@@ -166,20 +166,29 @@ public sealed class AdminApiTests
     }
 
     [Fact]
-    public async Task Should_answer_503_from_readyz_once_the_admin_listener_is_stopped()
+    public async Task Should_answer_503_from_readyz_naming_a_listener_that_is_down()
     {
-        await using var admin = await AdminNode.StartAsync();
-        var readiness = new Readiness(admin.System, admin.Node, new AdminOptions(), [new StoppedListener()]);
+        var smtp = new SwitchableListener();
+        await using var admin = await AdminNode.StartAsync(listeners: [smtp]);
 
-        var checks = await readiness.CheckAsync(adminListening: true, CancellationToken.None);
+        using (var up = await admin.Client.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, up.StatusCode);
+        }
+        smtp.IsListening = false;
+        using var down = await admin.Client.GetAsync("/readyz");
+        using var health = await admin.Client.GetAsync("/healthz");
 
-        Assert.Contains(checks, c => c is { Name: "smtp", Ok: false });
-        Assert.Contains(checks, c => c is { Name: "journal", Ok: true });
+        var problem = await ProblemAssert.IsProblemAsync(down, 503, ReasonCodes.AdminNotReady);
+        Assert.Contains("smtp: not listening", (string?)problem["detail"]);
+        Assert.False((bool)problem["checks"]!["smtp"]!["ok"]!);
+        Assert.True((bool)problem["checks"]!["journal"]!["ok"]!);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode); // alive, just not ready
     }
 
-    private sealed class StoppedListener : IListenerCheck
+    private sealed class SwitchableListener : IListenerCheck
     {
         public string Name => "smtp";
-        public bool IsListening => false;
+        public bool IsListening { get; set; } = true;
     }
 }

@@ -41,7 +41,8 @@ public sealed class AdminNode : IAsyncDisposable
     public string Directory => Path.Combine(DataDir, "directory.csv");
 
     /// <param name="token">The admin token the service is configured with (null: none).</param>
-    public static async Task<AdminNode> StartAsync(string? token = Token, string? hocon = null, Func<AdminOptions, AdminOptions>? adjust = null)
+    /// <param name="listeners">Further listeners /readyz checks.</param>
+    public static async Task<AdminNode> StartAsync(string? token = Token, string? hocon = null, Func<AdminOptions, AdminOptions>? adjust = null, IReadOnlyList<IListenerCheck>? listeners = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "agw-admin-" + Guid.NewGuid().ToString("N")[..12]);
         GatewayNode.PrepareSqlite(dir);
@@ -64,7 +65,7 @@ public sealed class AdminNode : IAsyncDisposable
             var outcomes = OutcomeWatcher.Start(system);
             var options = new AdminOptions { EndPoint = new global::System.Net.IPEndPoint(global::System.Net.IPAddress.Loopback, 0), Token = token };
             options = adjust?.Invoke(options) ?? options;
-            var server = await AdminServer.StartAsync(system, node, options);
+            var server = await AdminServer.StartAsync(system, node, options, listeners);
             var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
             if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return new AdminNode(dir, system, node, outcomes, server, client);
