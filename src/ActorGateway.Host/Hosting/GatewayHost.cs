@@ -6,6 +6,7 @@ using ActorGateway.Actors;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Domain;
 using ActorGateway.Actors.Transport;
+using ActorGateway.Admin;
 using ActorGateway.Host.Ingress;
 using ActorGateway.Smtp.Listener;
 using ActorGateway.Smtp.Relay;
@@ -34,7 +35,8 @@ public enum ConsoleVerbosity
 public static class GatewayHost
 {
     /// <param name="smtpListen">Where the ESMTP listener binds (<c>HOST:PORT</c>); null = no listener.</param>
-    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null)
+    /// <param name="admin">The admin API's settings; null (or no listen address) = no admin API.</param>
+    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null, AdminOptions? admin = null)
     {
         var consoleLevel = verbosity switch
         {
@@ -95,12 +97,20 @@ public static class GatewayHost
                 });
             }
         });
+        // The admin API starts before the ingresses, so /metrics counts from the first message.
+        if (admin?.EndPoint is not null)
+        {
+            builder.Services.AddSingleton(admin);
+            builder.Services.AddHostedService<AdminService>();
+        }
         if (watchPickup) builder.Services.AddHostedService<PickupWatcher>();
         if (smtpListen is not null)
         {
             var smtp = SmtpListenerOptions.FromConfig(config.GetConfig("actor-gateway.smtp")) with { EndPoint = SmtpListenerOptions.ParseEndPoint(smtpListen) };
             builder.Services.AddSingleton(smtp.Validated());
-            builder.Services.AddHostedService<SmtpIngressService>();
+            builder.Services.AddSingleton<SmtpIngressService>();
+            builder.Services.AddSingleton<IListenerCheck>(sp => sp.GetRequiredService<SmtpIngressService>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpIngressService>());
         }
         return builder.Build();
     }
