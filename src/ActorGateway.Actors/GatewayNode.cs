@@ -119,7 +119,7 @@ public sealed class GatewayNode
         });
 
         return new GatewayNode(parts, gateway, deadLetterQueue, new GatewayIngress(gateway, content, settings),
-            new Operations.GatewayOperations(system, gateway, deadLetterQueue, content, settings.SubmitTimeout));
+            new Operations.GatewayOperations(system, gateway, deadLetterQueue, content, settings.OperatorTimeout));
     }
 
     /// <summary>The environment variable that must be set to <c>enabled</c> for fault injection to be accepted.</summary>
