@@ -309,13 +309,13 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             Timers.StartSingleTimer(nameof(AbandonIfNotAccepted), AbandonIfNotAccepted.Instance, _settings.SubmitTimeout);
             return;
         }
-        if (ClearOwed && !_clearConfirmed)
+        if (ClearOwed && !_clearConfirmed && !Timers.IsTimerActive("confirm-clear"))
         {
             // Replayed or purged: the dead-letter queue must drop the old entry (at-least-once). The message
             // goes on meanwhile, but does not finish before the queue confirms.
-            SendClear();
-            if (_state.IsFinished) return; // finishes when the queue confirms
+            SendClear(); // once; the timer asks again until the queue confirms
         }
+        if (ClearOwed && !_clearConfirmed && _state.IsFinished) return; // finishes when the queue confirms
         if (_state.Purged is not null)
         {
             Finish(_state.Outcome, ReasonCodes.Purged);
