@@ -48,10 +48,14 @@ public static class GatewayHost
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(
-                restrictedToMinimumLevel: consoleLevel,
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            // The host's own "Hosting failed to start" (with a stack trace) stays out of the console: the CLI
+            // reports a start-up failure as one line with its code. The log file keeps it.
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host"))
+                .WriteTo.Console(
+                    restrictedToMinimumLevel: consoleLevel,
+                    standardErrorFromLevel: LogEventLevel.Verbose,
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"))
             .WriteTo.File(
                 new CompactJsonFormatter(),
                 Path.Combine(dataDir, "logs", "gateway-.clef"),
