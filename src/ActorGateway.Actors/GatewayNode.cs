@@ -95,12 +95,12 @@ public sealed class GatewayNode
         system.ActorOf(RouteReloaderActor.Props(config, settings.DataDir, routes, settings.RoutesReloadInterval, directoryFiles), RouteReloaderActor.Name);
 
         var riskGate = system.ActorOf(RiskGateActor.Props(), RiskGateActor.Name);
-        var circuits = system.ActorOf(TransportCircuitActor.Props(CircuitBreakerSettings.FromConfig(config)), TransportCircuitActor.Name);
-        var messageDeps = new MessageActorDependencies(settings, children, deadLetterQueue, content, routes, riskGate, circuits);
+        var circuits = system.ActorOf(TransportCircuitActor.Props(CircuitBreakerSettings.FromConfig(config), metrics), TransportCircuitActor.Name);
+        var messageDeps = new MessageActorDependencies(settings, children, deadLetterQueue, content, routes, riskGate, circuits, metrics);
 
         var gateway = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(
-                GatewayActor.Props(settings, (id, newId) => MessageActor.Props(id, messageDeps, newId), riskGate), GatewayActor.Name,
+                GatewayActor.Props(settings, (id, newId) => MessageActor.Props(id, messageDeps, newId), riskGate, metrics), GatewayActor.Name,
                 settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
             GatewayActor.Name);
 
@@ -119,7 +119,7 @@ public sealed class GatewayNode
         });
 
         return new GatewayNode(parts, gateway, deadLetterQueue, new GatewayIngress(gateway, content, settings),
-            new Operations.GatewayOperations(system, gateway, deadLetterQueue, content, settings.SubmitTimeout));
+            new Operations.GatewayOperations(system, gateway, deadLetterQueue, content, settings.OperatorTimeout));
     }
 
     /// <summary>The environment variable that must be set to <c>enabled</c> for fault injection to be accepted.</summary>

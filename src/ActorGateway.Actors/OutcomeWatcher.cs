@@ -31,6 +31,13 @@ public sealed class OutcomeWatcher : IDisposable
     public Task<GatewayProtocol.MessageOutcome> WaitAsync(MessageId id, CancellationToken ct = default) =>
         Slot(id).Task.WaitAsync(ct);
 
+    /// <summary>Forgets the message's last outcome and waits for its next one (after a replay or a release). Call it before the command.</summary>
+    public Task<GatewayProtocol.MessageOutcome> NextAsync(MessageId id, CancellationToken ct = default)
+    {
+        _outcomes.TryRemove(id, out _);
+        return WaitAsync(id, ct);
+    }
+
     public void Dispose() => _listener.Tell(PoisonPill.Instance);
 
     private TaskCompletionSource<GatewayProtocol.MessageOutcome> Slot(MessageId id) =>

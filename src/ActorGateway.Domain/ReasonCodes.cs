@@ -104,4 +104,26 @@ public static class ReasonCodes
     public const string CliNotFound = "GW-CLI-NOT-FOUND";
     public const string CliConfig = "GW-CLI-CONFIG";
     public const string CliFailed = "GW-CLI-FAILED";
+    /// <summary>The CLI could not reach the admin API (is <c>gateway run</c> up?).</summary>
+    public const string CliAdminUnreachable = "GW-CLI-ADMIN-UNREACHABLE";
+
+    // Admin API (problem details carry these as "code").
+    /// <summary>The admin API is listening (log event, with its address).</summary>
+    public const string AdminListening = "GW-ADMIN-LISTENING";
+    /// <summary>No or malformed Authorization header where a bearer token is required (HTTP 401).</summary>
+    public const string AdminUnauthorized = "GW-ADMIN-UNAUTHORIZED";
+    /// <summary>Wrong bearer token (HTTP 403).</summary>
+    public const string AdminForbidden = "GW-ADMIN-FORBIDDEN";
+    /// <summary>A mutation was asked for, or a non-loopback listener configured, but no admin token is configured (HTTP 403; refused start-up).</summary>
+    public const string AdminTokenRequired = "GW-ADMIN-TOKEN-REQUIRED";
+    /// <summary>A malformed request: filter, id, body or header (HTTP 400).</summary>
+    public const string AdminBadRequest = "GW-ADMIN-BAD-REQUEST";
+    /// <summary>No such replay job, dead-letter entry or endpoint (HTTP 404).</summary>
+    public const string AdminNotFound = "GW-ADMIN-NOT-FOUND";
+    /// <summary>The admin API could not bind its address (in use, or not allowed); the service does not start.</summary>
+    public const string AdminListenFailed = "GW-ADMIN-LISTEN-FAILED";
+    /// <summary>/readyz: a check failed (HTTP 503).</summary>
+    public const string AdminNotReady = "GW-ADMIN-NOT-READY";
+    /// <summary>A bulk replay job started, finished or was cancelled (log events).</summary>
+    public const string ReplayJob = "GW-REPLAY-JOB";
 }

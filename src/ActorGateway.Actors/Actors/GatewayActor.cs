@@ -33,6 +33,8 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private readonly Queue<(GatewayProtocol.SubmitMessage Submission, IActorRef ReplyTo)> _waiting = new();
     private readonly Queue<MessageId> _toResume = new();
     private readonly Dictionary<MessageId, int> _unexpectedStops = [];
+    private readonly Dictionary<MessageId, Queue<(OperatorProtocol.Command Command, IActorRef ReplyTo)>> _pendingCommands = [];
+    private readonly Dictionary<MessageId, List<(OperatorProtocol.Command Command, IActorRef ReplyTo)>> _awaitingSpawn = [];
     private bool _recovered;
     private bool _afterCrash;
     private readonly IActorRef _riskGate;
@@ -40,10 +42,13 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     /// <summary>The last thing the registry recorded was a clean shutdown.</summary>
     private bool _cleanShutdown;
 
+    private readonly Diagnostics.GatewayMetrics? _metrics;
+
     /// <param name="messageProps">Props of the actor for a message id; the flag says the id is new (nothing journaled under it yet).</param>
-    public GatewayActor(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate)
+    public GatewayActor(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics)
     {
         _settings = settings;
+        _metrics = metrics;
         _messageProps = messageProps;
         _riskGate = riskGate;
 
@@ -67,6 +72,8 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
         Command<GatewayProtocol.SubmitMessage>(HandleSubmit);
         Command<MessageProtocol.MessageFinished>(HandleFinished);
+        Command<OperatorProtocol.Operate>(op => HandleOperate(op.Command, Sender));
+        Command<OperatorProtocol.Result>(HandleOperatorResult);
         Command<Terminated>(HandleTerminated);
         Command<ResumeLater>(r =>
         {
@@ -98,12 +105,12 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate) =>
-        Akka.Actor.Props.Create<GatewayActor>(settings, messageProps, riskGate);
+    public static Props Props(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(settings, messageProps, riskGate, metrics));
 
     /// <summary>For message props that do not care whether an id is new.</summary>
-    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate) =>
-        Props(settings, (id, _) => messageProps(id), riskGate);
+    public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics = null) =>
+        Props(settings, (id, _) => messageProps(id), riskGate, metrics);
 
     /// <summary>Coordinated shutdown → gateway: record that this stop is graceful.</summary>
     public sealed record RecordCleanShutdown
@@ -127,6 +134,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _recovered = true;
+        _metrics?.SetInFlight(_registered.Count);
         _afterCrash = !_cleanShutdown && _registered.Count > 0;
         // Consume the clean-shutdown mark, so a crash of this run is not taken for a clean stop.
         if (_cleanShutdown) PersistAsync(new GatewayStarted(DateTimeOffset.UtcNow), _ => { });
@@ -166,12 +174,95 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// An operator's command: a message in flight gets it directly; a finished one (quarantined, held)
+    /// is admitted again, like a new submission (it counts against the in-flight bound), and started for it.
+    /// </summary>
+    private void HandleOperate(OperatorProtocol.Command command, IActorRef replyTo)
+    {
+        var id = command.MessageId;
+        if (_registered.Contains(id))
+        {
+            if (!_finishing.Contains(id) && _running.TryGetValue(id, out var child))
+            {
+                Relay(child, command, replyTo, reactivated: false);
+            }
+            else if (_awaitingSpawn.TryGetValue(id, out var early))
+            {
+                early.Add((command, replyTo)); // admitted for an earlier command; the actor gets this one right after
+            }
+            else if (_finishing.Contains(id))
+            {
+                // Released in a moment: the command then admits the message again (HandleFinished).
+                Pending(id).Enqueue((command, replyTo));
+            }
+            else
+            {
+                replyTo.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy, "the message is being resumed; try again"));
+            }
+            return;
+        }
+        if (!HasAdmissionCapacity)
+        {
+            replyTo.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy,
+                $"{_registered.Count} messages in flight (the bound is {_settings.MaxInFlight}); try again later"));
+            return;
+        }
+        Register(id);
+        _awaitingSpawn[id] = [(command, replyTo)];
+        PersistAsync(new MessageAdmitted(id), _ =>
+        {
+            var child = Spawn(id);
+            _awaitingSpawn.Remove(id, out var commands);
+            foreach (var (c, r) in commands!) Relay(child, c, r, reactivated: true);
+            MaybeSnapshot();
+        });
+    }
+
+    /// <summary>
+    /// Hands a command to the message actor with the gateway as the one to answer, and remembers it:
+    /// an actor that stops before answering (it was finishing as the command arrived) does not lose it.
+    /// </summary>
+    private void Relay(IActorRef child, OperatorProtocol.Command command, IActorRef replyTo, bool reactivated)
+    {
+        Pending(command.MessageId).Enqueue((command, replyTo));
+        child.Tell(new MessageProtocol.Operate(command, Self, reactivated));
+    }
+
+    private Queue<(OperatorProtocol.Command Command, IActorRef ReplyTo)> Pending(MessageId id)
+    {
+        if (!_pendingCommands.TryGetValue(id, out var queue)) _pendingCommands[id] = queue = new();
+        return queue;
+    }
+
+    /// <summary>A message actor answered a relayed command (one at a time, in order): pass it on.</summary>
+    private void HandleOperatorResult(OperatorProtocol.Result result)
+    {
+        if (!_pendingCommands.TryGetValue(result.MessageId, out var queue) || queue.Count == 0) return;
+        var (_, replyTo) = queue.Dequeue();
+        if (queue.Count == 0) _pendingCommands.Remove(result.MessageId);
+        replyTo.Tell(result);
+    }
+
+    /// <summary>Commands the message actor did not answer before it stopped go round again: the message is admitted anew for them.</summary>
+    private void RedispatchPending(MessageId id)
+    {
+        if (!_pendingCommands.Remove(id, out var queue)) return;
+        foreach (var (command, replyTo) in queue) HandleOperate(command, replyTo);
+    }
+
+    private void Register(MessageId id)
+    {
+        _registered.Add(id);
+        _metrics?.SetInFlight(_registered.Count);
+    }
+
     private bool HasAdmissionCapacity => _registered.Count < _settings.MaxInFlight;
 
     private void Admit(GatewayProtocol.SubmitMessage submission, IActorRef replyTo)
     {
         var id = submission.MessageId;
-        _registered.Add(id); // counts against the bound at once, before the write completes
+        Register(id); // counts against the bound at once, before the write completes
         PersistAsync(new MessageAdmitted(id), _ =>
         {
             // A new id was never admitted before this MessageAdmitted: its actor need not read an empty history.
@@ -206,9 +297,12 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         PersistAsync(new MessageReleased(id, finished.Outcome), _ =>
         {
             _registered.Remove(id);
+            _metrics?.SetInFlight(_registered.Count);
             _finishing.Remove(id);
             _unexpectedStops.Remove(id);
             Context.System.EventStream.Publish(new GatewayProtocol.MessageOutcome(id, finished.Outcome, finished.Reason));
+            // Commands that reached the actor as it stopped: once it is gone (its name is free), admit it again for them.
+            if (!_running.ContainsKey(id)) RedispatchPending(id);
             AdmitWaiting();
             MaybeSnapshot();
         });
@@ -218,8 +312,16 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     {
         if (!_idByActor.Remove(terminated.ActorRef, out var id)) return;
         _running.Remove(id);
+        if (!_registered.Contains(id)) RedispatchPending(id); // released already
         if (!_finishing.Contains(id) && _registered.Contains(id))
         {
+            if (_pendingCommands.Remove(id, out var unanswered))
+            {
+                foreach (var (command, replyTo) in unanswered)
+                {
+                    replyTo.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy, "the message stopped unexpectedly and is being resumed; try again"));
+                }
+            }
             // Stopped without finishing: a journal write failed, or its own code threw. Not the message's fault by itself.
             // Usually the journal failed (an outage, not the message's fault): keep resuming, backing off up to
             // resume-backoff-max, never giving up on an accepted message. Past a few stops, say so once.

@@ -10,6 +10,7 @@ using ActorGateway.Domain.DeadLetters;
 using ActorGateway.Domain.Events;
 using ActorGateway.Domain.Failures;
 using ActorGateway.Domain.Messages;
+using ActorGateway.Domain.Operations;
 using static ActorGateway.Domain.Events.MessageEvents;
 
 namespace ActorGateway.Actors.Actors;
@@ -34,6 +35,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private readonly RouteTableSource _routes;
     private readonly IActorRef _riskGate;
     private readonly IActorRef _circuits;
+    private readonly Diagnostics.GatewayMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private MessageState _state = MessageState.Empty;
@@ -46,6 +48,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private CarefulMapping? _careful;
     private string? _awaitingDispatch;
     private string? _dispatchTransport;
+    private bool _clearConfirmed;
+    private bool _reactivated;
     private readonly bool _newId;
 
     /// <param name="newId">The id is new (the ingress just generated it): nothing is journaled under it, so recovery reads nothing.</param>
@@ -60,6 +64,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         _children = deps.Children;
         _deadLetterQueue = deps.DeadLetterQueue;
         _content = deps.Content;
+        _metrics = deps.Metrics;
 
         Recover<IMessageEvent>(e => _state = _state.Apply(e));
 
@@ -111,6 +116,15 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             Continue();
         });
         Command<ConfirmDeadLetter>(_ => SendDeadLetterRecord());
+        Command<MessageProtocol.Operate>(HandleOperate);
+        Command<DeadLetterQueueProtocol.DeadLetterCleared>(c =>
+        {
+            if (c.UpToReplays < ClearUpTo) return; // an answer to an older clearing
+            Timers.Cancel("confirm-clear");
+            _clearConfirmed = true;
+            if (_state.IsFinished) Continue();
+        });
+        Command<ConfirmClear>(_ => SendClear());
         Command<AbandonIfNotAccepted>(_ =>
         {
             if (_state.Status != MessageStatus.New) return;
@@ -172,22 +186,148 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var s = cmd.Submission;
-        Persist(new MessageAccepted(_id, s.Source, s.SizeBytes, s.Envelope, Now), e =>
+        PersistTimed(new MessageAccepted(_id, s.Source, s.SizeBytes, s.Envelope, Now), e =>
         {
             _state = _state.Apply(e);
+            _metrics.Received();
             cmd.ReplyTo.Tell(new GatewayProtocol.SubmitAccepted(_id));
             Continue();
+        });
+    }
+
+    /// <summary>An operator's command: <see cref="OperatorPolicy"/> decides; a command it allows is journaled (with who and why) before it is answered.</summary>
+    private void HandleOperate(MessageProtocol.Operate op)
+    {
+        _reactivated |= op.Reactivated;
+        var command = op.Command;
+        var action = command switch
+        {
+            OperatorProtocol.Replay => OperatorAction.Replay,
+            OperatorProtocol.Hold => OperatorAction.Hold,
+            OperatorProtocol.Release => OperatorAction.Release,
+            _ => OperatorAction.Purge,
+        };
+        var decision = OperatorPolicy.Decide(_state, action, _runningStage);
+        void Reply(OperationStatus status) => op.ReplyTo.Tell(new OperatorProtocol.Result(_id, status, decision.Code, decision.Detail));
+        switch (decision.Verdict)
+        {
+            case OperatorVerdict.Proceed:
+                break;
+            case OperatorVerdict.AlreadyDone:
+                Reply(OperationStatus.Done);
+                if (op.Reactivated) Continue();
+                return;
+            default:
+                Reply(decision.Verdict switch
+                {
+                    OperatorVerdict.NotFound => OperationStatus.NotFound,
+                    OperatorVerdict.Busy => OperationStatus.Busy,
+                    _ => OperationStatus.Conflict,
+                });
+                // Started only for this command: nothing else to do, so stop again (a message in flight goes on as it was).
+                if (op.Reactivated) Continue();
+                return;
+        }
+        var now = Now;
+        IMessageEvent evt = action switch
+        {
+            OperatorAction.Replay => new OperatorEvents.ReplayRequested(_id, _state.Replays + 1, command.By, command.Why, now),
+            OperatorAction.Hold => new OperatorEvents.MessageHeld(_id, command.By, command.Why, now),
+            OperatorAction.Release => new OperatorEvents.HoldReleased(_id, command.By, command.Why, now),
+            _ => new OperatorEvents.MessagePurged(_id, command.By, command.Why, now),
+        };
+        PersistTimed(evt, e =>
+        {
+            _state = _state.Apply(e);
+            _metrics.OperatorAction(action.ToString().ToLowerInvariant());
+            _log.Info("{Code} {MessageId}: {Action} by {By} ({Why}); {Detail}",
+                new object[] { decision.Code, _id, action.ToString().ToLowerInvariant(), command.By, command.Why, decision.Detail });
+            switch (action)
+            {
+                case OperatorAction.Replay:
+                    _deadLetterConfirmed = false;
+                    _clearConfirmed = false;
+                    Timers.Cancel("confirm-dead-letter");
+                    break;
+                case OperatorAction.Purge:
+                    _clearConfirmed = false;
+                    Timers.Cancel("confirm-dead-letter");
+                    _content.Delete(_id);
+                    break;
+                case OperatorAction.Hold when _awaitingDispatch is { } transport:
+                    // Waiting on a circuit: give up the place in line now; the release asks again.
+                    _circuits.Tell(new CircuitProtocol.CancelDispatch(transport));
+                    _awaitingDispatch = null;
+                    Timers.Cancel("lifetime");
+                    break;
+            }
+            Reply(OperationStatus.Done);
+            // A running stage finishes first (its handler continues); otherwise go on now.
+            if (_runningStage is null && _awaitingPermit is null) Continue();
+        });
+    }
+
+    /// <summary>After a replay or a purge the dead-letter queue still lists the old entry until it confirms the clearing.</summary>
+    private bool ClearOwed => _state.Purged is not null || (_state.Replays > 0 && !_state.IsQuarantined);
+
+    /// <summary>The generations the queue must clear: those before the current replay, or all of them once purged.</summary>
+    private int ClearUpTo => _state.Purged is not null ? _state.Replays : _state.Replays - 1;
+
+    private void SendClear()
+    {
+        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.ClearDeadLetter(_id, ClearUpTo, _state.Purged is not null ? "purged" : "replayed"));
+        Timers.StartSingleTimer("confirm-clear", ConfirmClear.Instance, _settings.DeadLetterConfirmInterval);
+    }
+
+    /// <summary>The route a dead-letter entry is filed under: the first failed recipient's, or the first recipient's that has one.</summary>
+    private string? RouteOf(MessageDeadLettered dead) =>
+        dead.Recipients?.Select(r => r.Route).FirstOrDefault(r => r is not null)
+        ?? _state.RecipientsToMap.Select(r => _routes.Current.Find(r.Domain)?.Name).FirstOrDefault(n => n is not null);
+
+    /// <summary>
+    /// The id the transport keys its idempotency on: the message id, or for a replay that follows
+    /// deliveries, <c>{id}-r{n}</c>, so the newly mapped recipients get their own spool file instead
+    /// of being taken for the earlier delivery. A replay or recovery of the same generation reuses it.
+    /// </summary>
+    private MessageId DeliveryId => _state.PreviouslyDelivered.Count == 0 ? _id : MessageId.Parse($"{_id.Value}-r{_state.Replays}");
+
+    /// <summary>Persists an event and records how long the journal took to confirm it.</summary>
+    private void PersistTimed<TEvent>(TEvent evt, Action<TEvent> handler)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Persist(evt, e =>
+        {
+            _metrics.JournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            handler(e);
         });
     }
 
     /// <summary>Does whatever the journal says comes next.</summary>
     private void Continue()
     {
+        if (_state.Status == MessageStatus.New && _reactivated)
+        {
+            // Started only for an operator's command about an id the journal does not know.
+            Finish(Outcomes.Abandoned, ReasonCodes.MessageNotFound);
+            return;
+        }
         if (_state.Status == MessageStatus.New)
         {
             // Admitted before a crash but never accepted: the ingress got no acknowledgement. Give it
             // the submit timeout to submit the same id again (a claimed pickup file does), then release.
             Timers.StartSingleTimer(nameof(AbandonIfNotAccepted), AbandonIfNotAccepted.Instance, _settings.SubmitTimeout);
+            return;
+        }
+        if (ClearOwed && !_clearConfirmed && !Timers.IsTimerActive("confirm-clear"))
+        {
+            // Replayed or purged: the dead-letter queue must drop the old entry (at-least-once). The message
+            // goes on meanwhile, but does not finish before the queue confirms.
+            SendClear(); // once; the timer asks again until the queue confirms
+        }
+        if (ClearOwed && !_clearConfirmed && _state.IsFinished) return; // finishes when the queue confirms
+        if (_state.Purged is not null)
+        {
+            Finish(_state.Outcome, ReasonCodes.Purged);
             return;
         }
         if (_state.NeedsPartialDeadLetter)
@@ -225,7 +365,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var crashes = _state.Crashes + 1;
-        Persist(new StageInterrupted(_id, interrupted.Stage, crashes, Now, interrupted.Recipient), e =>
+        PersistTimed(new StageInterrupted(_id, interrupted.Stage, crashes, Now, interrupted.Recipient), e =>
         {
             _state = _state.Apply(e);
             if (crashes < _settings.CrashLoopThreshold)
@@ -247,7 +387,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private DateTimeOffset ExpiresAt => _state.Accepted!.At + _settings.MessageLifetime;
+    /// <summary>A lifetime starts at acceptance, and again at each replay.</summary>
+    private DateTimeOffset ExpiresAt => _state.LifetimeStart + _settings.MessageLifetime;
 
     /// <summary>The scheduler's clock: wall time in production, virtual time under Akka.TestKit's TestScheduler, so due times and timers agree.</summary>
     private static DateTimeOffset Now => Context.System.Scheduler.Now;
@@ -294,6 +435,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         if (_state.NextStage != stage)
         {
             ReleasePermit();
+            if (_state.IsFinished) Continue(); // held while it waited for the permit
             return;
         }
         _runningStage = stage;
@@ -303,21 +445,21 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             MapNextCarefully();
             return;
         }
-        Persist(new StageStarted(_id, stage, Now), e =>
+        PersistTimed(new StageStarted(_id, stage, Now), e =>
         {
             _state = _state.Apply(e);
             switch (stage)
             {
                 case Stage.Mapping:
                     _stageChild ??= _children.Mapper(Context, _id);
-                    _stageChild.Tell(new StageProtocol.MapRecipients(_id, _state.Accepted!.Envelope));
+                    _stageChild.Tell(new StageProtocol.MapRecipients(_id, _state.Accepted!.Envelope with { Recipients = _state.RecipientsToMap }));
                     break;
                 case Stage.Delivery:
                     _stageChild ??= _children.Transport(Context, _id);
                     var mapping = _state.Mapping!;
                     var transport = _dispatchTransport!;
                     var group = _state.PendingRecipients.Where(r => (r.Transport ?? TransportRegistry.Spool) == transport).ToList();
-                    _stageChild.Tell(new StageProtocol.Deliver(_id, transport, mapping.Sender, group, mapping.Recipients));
+                    _stageChild.Tell(new StageProtocol.Deliver(_id, transport, mapping.Sender, group, _state.AllMappedRecipients, DeliveryId));
                     break;
             }
         });
@@ -326,8 +468,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private void MapNextCarefully()
     {
         var envelope = _state.Accepted!.Envelope;
-        var recipient = envelope.Recipients[_careful!.Next];
-        Persist(new StageStarted(_id, Stage.Mapping, Now, recipient.Address), e =>
+        var recipient = _state.RecipientsToMap[_careful!.Next];
+        PersistTimed(new StageStarted(_id, Stage.Mapping, Now, recipient.Address), e =>
         {
             _state = _state.Apply(e);
             _stageChild ??= _children.Mapper(Context, _id);
@@ -340,18 +482,26 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         var pending = stage == Stage.Delivery
             ? _state.PendingRecipients.Select(r => new RecipientFailure(r.Role, r.Target, ReasonCodes.Expired, stage, $"not delivered within {_settings.MessageLifetime}", r.Route)).ToList()
-            : _state.Accepted!.Envelope.Recipients.Select(r => new RecipientFailure(r.Role, r.Address, ReasonCodes.Expired, stage, $"not mapped within {_settings.MessageLifetime}")).ToList();
+            : _state.RecipientsToMap.Select(r => new RecipientFailure(r.Role, r.Address, ReasonCodes.Expired, stage, $"not mapped within {_settings.MessageLifetime}")).ToList();
         var failed = _state.FailedRecipients.Concat(pending).ToList();
         ReleasePermit();
         PersistDeadLetter(new MessageDeadLettered(
             _id, ReasonCodes.Expired, stage, pending.FirstOrDefault()?.Address, "MessageExpired",
-            $"the message outlived its lifetime of {_settings.MessageLifetime} (accepted {_state.Accepted!.At:O}) with {pending.Count} recipient(s) pending",
+            $"the message outlived its lifetime of {_settings.MessageLifetime} (started {_state.LifetimeStart:O}) with {pending.Count} recipient(s) pending",
             null, _state.DeliveryAttempts, Now, failed, Partial: _state.DeliveredTo.Count > 0));
     }
 
     /// <summary>Persists the next delayed retry of a stage, so a restart keeps the schedule, or expires the message when the retry would outlive it.</summary>
     private void ScheduleRetryNow(Stage stage, string kind, string error)
     {
+        if (_state.Held is not null)
+        {
+            // Held while the stage ran: no retry is scheduled now; the release runs the stage again.
+            _runningStage = null;
+            ReleasePermit();
+            Continue();
+            return;
+        }
         if (_state.NextStage != stage) return;
         _runningStage = null;
         var attempt = _state.DelayedRetries + 1;
@@ -362,9 +512,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             Expire(stage);
             return;
         }
-        Persist(new RetryScheduled(_id, stage, attempt, now + delay, kind, error, now), e =>
+        PersistTimed(new RetryScheduled(_id, stage, attempt, now + delay, kind, error, now), e =>
         {
             _state = _state.Apply(e);
+            _metrics.RetryScheduled(stage.ToString().ToLowerInvariant());
             ReleasePermit();
             Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
             _log.Warning("{Code} {Stage} of {MessageId} will be retried ({Kind}: {Error}); retry {Retry} at {DueAt}",
@@ -393,7 +544,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         var dead = _state.DeadLetter!;
         return dead.Recipients is { Count: > 0 } listed
             ? listed
-            : _state.Accepted!.Envelope.Recipients.Select(r => new RecipientFailure(r.Role, r.Address, dead.Reason, dead.Stage, dead.ErrorMessage)).ToList();
+            : _state.RecipientsToMap.Select(r => new RecipientFailure(r.Role, r.Address, dead.Reason, dead.Stage, dead.ErrorMessage)).ToList();
     }
 
     /// <summary>A DSN is owed when the sender can be told and a failed recipient's route (or, for a whole-message failure, any recipient's route) says notify-sender.</summary>
@@ -401,10 +552,11 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         var envelope = _state.Accepted?.Envelope;
         if (envelope is null || string.IsNullOrWhiteSpace(envelope.NotifyAddress)) return false;
+        if (_state.SenderNotifiedBefore) return false; // a sender is told at most once per message, replays included
         var table = _routes.Current;
         var routeNames = evt.Recipients is { Count: > 0 } failed
             ? failed.Select(f => f.Route)
-            : envelope.Recipients.Select(r => table.Find(r.Domain)?.Name);
+            : _state.RecipientsToMap.Select(r => table.Find(r.Domain)?.Name);
         return routeNames.Any(name => name is not null && table.Routes.Any(r => r.Name == name && r.NotifySender));
     }
 
@@ -414,7 +566,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         IMessageEvent evt = result.Sent
             ? new SenderNotified(_id, result.To, result.Transport, result.Location, Now)
             : new SenderNotificationFailed(_id, result.Reason!, result.Detail ?? string.Empty, Now);
-        Persist(evt, e =>
+        PersistTimed(evt, e =>
         {
             _state = _state.Apply(e);
             if (result.Sent) _log.Info("{Code} Sent a DSN about {MessageId} to {To} via {Transport}", ReasonCodes.DsnSent, _id, result.To, result.Transport);
@@ -430,7 +582,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         if (_careful is { } careful)
         {
             careful.Add(result);
-            if (careful.Next < _state.Accepted!.Envelope.Recipients.Count)
+            if (careful.Next < _state.RecipientsToMap.Count)
             {
                 MapNextCarefully();
                 return;
@@ -447,7 +599,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 return;
             }
         }
-        Persist(new RecipientsMapped(_id, result.Sender, result.Recipients, Now, result.Failed.Count > 0 ? result.Failed : null), e =>
+        PersistTimed(new RecipientsMapped(_id, result.Sender, result.Recipients, Now, result.Failed.Count > 0 ? result.Failed : null), e =>
         {
             _state = _state.Apply(e);
             foreach (var f in result.Failed)
@@ -481,9 +633,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
         if (deferred.Count == 0)
         {
-            Persist(new MessageDelivered(_id, result.Transport, receipt.Location, receipt.AlreadyPresent, attempt, Now, delivered, refused.Count > 0 ? refused : null), e =>
+            PersistTimed(new MessageDelivered(_id, result.Transport, receipt.Location, receipt.AlreadyPresent, attempt, Now, delivered, refused.Count > 0 ? refused : null), e =>
             {
                 _state = _state.Apply(e);
+                _metrics.Delivered(e.Transport);
                 EndStage();
                 _log.Info("{Code} Delivered {MessageId} via {Transport} to {Location} ({Delivered} delivered, {Refused} refused; already present: {AlreadyPresent})",
                     new object[] { e.AlreadyPresent ? ReasonCodes.DeliveredAlreadyPresent : ReasonCodes.Delivered, _id, e.Transport, e.Location, delivered.Count, refused.Count, e.AlreadyPresent });
@@ -493,7 +646,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         }
 
         // The target said "later" for some recipients: settle the others, retry only those, never blame the message.
-        Persist(new DeliveryAttempted(_id, result.Transport, receipt.Location, delivered, refused, deferred, attempt, Now), e =>
+        PersistTimed(new DeliveryAttempted(_id, result.Transport, receipt.Location, delivered, refused, deferred, attempt, Now), e =>
         {
             _state = _state.Apply(e);
             _log.Warning("{Code} {MessageId}: {Deferred} recipient(s) deferred by {Transport} ({Reply})",
@@ -557,9 +710,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     private void PersistDeadLetter(MessageDeadLettered evt)
     {
-        Persist(evt with { NotifySender = ShouldNotify(evt) }, e =>
+        PersistTimed(evt with { NotifySender = ShouldNotify(evt) }, e =>
         {
             _state = _state.Apply(e);
+            _metrics.DeadLettered(e.Reason);
             _log.Error("{Code} Dead-lettered {MessageId} at {Stage}, reason {Reason}, recipient {Recipient}, after {Attempts} attempt(s) (partial: {Partial}): {Error}",
                 new object?[] { ReasonCodes.DeadLettered, _id, e.Stage, e.Reason, e.Recipient, e.Attempts, e.Partial, e.ErrorMessage });
             Continue();
@@ -569,7 +723,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private void SendDeadLetterRecord()
     {
         var dead = _state.DeadLetter!;
-        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(DeadLetterEntry.From(dead, _state.Accepted?.Source)));
+        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(DeadLetterEntry.From(dead, _state.Accepted?.Source, RouteOf(dead), _state.Replays)));
         // At-least-once: until the queue confirms, keep asking (the queue is idempotent per id).
         Timers.StartSingleTimer("confirm-dead-letter", ConfirmDeadLetter.Instance, _settings.DeadLetterConfirmInterval);
     }
@@ -668,6 +822,12 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private sealed record AbandonIfNotAccepted
     {
         public static readonly AbandonIfNotAccepted Instance = new();
+    }
+
+    /// <summary>Timer: re-send the dead-letter clearing until confirmed.</summary>
+    private sealed record ConfirmClear
+    {
+        public static readonly ConfirmClear Instance = new();
     }
 
     /// <summary>Timer: re-send the dead-letter record until confirmed.</summary>

@@ -14,4 +14,5 @@ public sealed record MessageActorDependencies(
     ContentStore Content,
     RouteTableSource Routes,
     IActorRef RiskGate,
-    IActorRef Circuits);
+    IActorRef Circuits,
+    Diagnostics.GatewayMetrics Metrics);

@@ -9,7 +9,8 @@ namespace ActorGateway.Actors.Actors;
 /// <c>route-reloader</c>: polls the routes' directory files and, when one changes, rebuilds the
 /// route table and swaps it into <see cref="RouteTableSource"/>, so new directory entries apply
 /// without a restart (to messages mapped from then on). A file that cannot be loaded keeps the
-/// previous table in force.
+/// previous table in force. <see cref="ReloadNow"/> (admin API, before a dry run or replay) checks
+/// at once and answers, so an operator's directory edit applies without waiting for the interval.
 /// </summary>
 public sealed class RouteReloaderActor : ReceiveActor, IWithTimers
 {
@@ -31,7 +32,25 @@ public sealed class RouteReloaderActor : ReceiveActor, IWithTimers
         _interval = interval;
         _seen = loadedFrom;
         Receive<Check>(_ => CheckFiles());
+        Receive<ReloadNow>(_ =>
+        {
+            var error = CheckFiles();
+            Sender.Tell(new Reloaded(_routes.Current.Routes.Count, error));
+        });
     }
+
+    /// <summary>Anyone → route-reloader: check the directory files now (reloading when one changed) and answer <see cref="Reloaded"/>.</summary>
+    public sealed record ReloadNow
+    {
+        public static readonly ReloadNow Instance = new();
+    }
+
+    /// <summary>Route-reloader → asker: the table in force now; <paramref name="Error"/> is set when a changed file could not be loaded (the previous table stays).</summary>
+    public sealed record Reloaded(int Routes, string? Error);
+
+    /// <summary>Asks the node's route-reloader to check now; returns once the route table in force reflects the files.</summary>
+    public static Task<Reloaded> ReloadNowAsync(ActorSystem system, TimeSpan timeout, CancellationToken ct = default) =>
+        system.ActorSelection("/user/" + Name).Ask<Reloaded>(ReloadNow.Instance, timeout, ct);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -44,10 +63,11 @@ public sealed class RouteReloaderActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("check", Check.Instance, _interval);
     }
 
-    private void CheckFiles()
+    /// <returns>Null, or why a changed file could not be loaded.</returns>
+    private string? CheckFiles()
     {
         var now = Snapshot(_config, _dataDir);
-        if (now.Count == _seen.Count && now.All(kv => _seen.TryGetValue(kv.Key, out var v) && v == kv.Value)) return;
+        if (now.Count == _seen.Count && now.All(kv => _seen.TryGetValue(kv.Key, out var v) && v == kv.Value)) return null;
         _seen = now;
         try
         {
@@ -56,10 +76,12 @@ public sealed class RouteReloaderActor : ReceiveActor, IWithTimers
             _routes.Replace(table);
             _log.Info("{Code} Route table reloaded: {Routes} route(s); directory files {Files}", ReasonCodes.RoutesReloaded, table.Routes.Count, string.Join(", ", now.Keys));
             foreach (var p in problems) _log.Warning("{Problem}", p);
+            return null;
         }
         catch (Exception ex)
         {
             _log.Warning("{Code} Route table not reloaded, the previous one stays in force: {Error}", ReasonCodes.RoutesReloadFailed, ex.Message);
+            return ex.Message;
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class TransportActor : ReceiveActor
             var outbound = OutboundRewriter.Rewrite(original, cmd.MessageId, cmd.AllRecipients);
             var transport = transports.Get(cmd.Transport);
             var envelope = new OutboundEnvelope(cmd.Sender.Target, cmd.Recipients.Select(r => r.Target).ToList());
-            var receipt = await transport.DeliverAsync(cmd.MessageId, outbound, envelope, _stopping.Token);
+            var receipt = await transport.DeliverAsync(cmd.DeliveryId, outbound, envelope, _stopping.Token);
             replyTo.Tell(new StageProtocol.DeliverySucceeded(cmd.MessageId, transport.Name, receipt));
         });
         ReceiveAsync<StageProtocol.NotifySender>(async cmd =>

@@ -25,10 +25,12 @@ public sealed class TransportCircuitActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Circuit> _circuits = new(StringComparer.Ordinal);
     private readonly HashSet<IActorRef> _watched = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Diagnostics.GatewayMetrics? _metrics;
 
-    public TransportCircuitActor(CircuitBreakerSettings settings)
+    public TransportCircuitActor(CircuitBreakerSettings settings, Diagnostics.GatewayMetrics? metrics)
     {
         _settings = settings;
+        _metrics = metrics;
         Receive<RequestDispatch>(HandleRequest);
         Receive<ReportOutcome>(HandleOutcome);
         Receive<CancelDispatch>(HandleCancel);
@@ -39,7 +41,7 @@ public sealed class TransportCircuitActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(CircuitBreakerSettings settings) => Akka.Actor.Props.Create(() => new TransportCircuitActor(settings));
+    public static Props Props(CircuitBreakerSettings settings, Diagnostics.GatewayMetrics? metrics = null) => Akka.Actor.Props.Create(() => new TransportCircuitActor(settings, metrics));
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
@@ -176,6 +178,12 @@ public sealed class TransportCircuitActor : ReceiveActor, IWithTimers
     private void Apply(Circuit circuit, CircuitBreakerState state, CircuitTransition? transition)
     {
         circuit.State = state;
+        _metrics?.SetCircuitState(circuit.Transport, state.State switch
+        {
+            CircuitState.Open => "open",
+            CircuitState.HalfOpen => "half-open",
+            _ => "closed",
+        });
         if (state.State != CircuitState.HalfOpen && circuit.ProbeHolder is { } holder)
         {
             circuit.ProbeHolder = null;

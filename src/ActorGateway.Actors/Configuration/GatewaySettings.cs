@@ -32,7 +32,8 @@ public sealed record GatewaySettings(
     int MaxUnknownDelayedRetries,
     int CrashLoopThreshold,
     IReadOnlyDictionary<Stage, IReadOnlyDictionary<string, FailureKind>> Classification,
-    string? FaultInjectionFailFastRecipients)
+    string? FaultInjectionFailFastRecipients,
+    TimeSpan OperatorTimeout)
 {
     public static GatewaySettings From(Config root)
     {
@@ -67,7 +68,8 @@ public sealed record GatewaySettings(
             MaxUnknownDelayedRetries: c.GetInt("supervision.max-unknown-delayed-retries", 3),
             CrashLoopThreshold: c.GetInt("supervision.crash-loop-threshold", 2),
             Classification: ParseClassification(c.GetConfig("classification")),
-            FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients", "") is { Length: > 0 } p ? p : null);
+            FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients", "") is { Length: > 0 } p ? p : null,
+            OperatorTimeout: c.GetTimeSpan("operator-timeout"));
         settings.Validate();
         return settings;
     }
@@ -105,6 +107,7 @@ public sealed record GatewaySettings(
         {
             if (!ok) throw new ConfigurationException($"actor-gateway.{what}");
         }
+        Require(OperatorTimeout > TimeSpan.Zero, "operator-timeout must be positive");
         Require(MaxInFlight > 0, "max-in-flight must be at least 1");
         Require(MaxWaitingSubmissions >= 0, "max-waiting-submissions must not be negative");
         Require(MaxMessageBytes > 0, "max-message-size must be positive");

@@ -57,6 +57,16 @@ public static class MessageProtocol
     /// <summary>Gateway → message actor: continue from wherever the journal says you are. <paramref name="AfterCrash"/>: the last run did not shut down cleanly.</summary>
     public sealed record ResumeMessage(MessageId MessageId, bool AfterCrash = false) : IWithMessageId;
 
+    /// <summary>
+    /// Gateway → message actor: carry out an operator's command and answer <paramref name="ReplyTo"/> with
+    /// <see cref="OperatorProtocol.Result"/>. <paramref name="Reactivated"/>: the actor was started only for
+    /// this (the message was not in flight), so it stops again when there is nothing left to do.
+    /// </summary>
+    public sealed record Operate(OperatorProtocol.Command Command, IActorRef ReplyTo, bool Reactivated) : IWithMessageId
+    {
+        public MessageId MessageId => Command.MessageId;
+    }
+
     /// <summary>Message actor → gateway: I reached an end state and am stopping.</summary>
     public sealed record MessageFinished(MessageId MessageId, string Outcome, string? Reason) : IWithMessageId;
 }
@@ -75,7 +85,8 @@ public static class StageProtocol
     /// (that transport's pending ones; the message actor gates one transport at a time through its circuit);
     /// headers show <paramref name="AllRecipients"/>.
     /// </summary>
-    public sealed record Deliver(MessageId MessageId, string Transport, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<MappedAddress> AllRecipients) : IWithMessageId;
+    /// <param name="DeliveryId">The id the transport's idempotency keys on: the message id, or <c>{id}-r{n}</c> for a replay after earlier deliveries.</param>
+    public sealed record Deliver(MessageId MessageId, string Transport, MappedAddress Sender, IReadOnlyList<MappedAddress> Recipients, IReadOnlyList<MappedAddress> AllRecipients, MessageId DeliveryId) : IWithMessageId;
 
     /// <summary>Transport → message actor.</summary>
     public sealed record DeliverySucceeded(MessageId MessageId, string Transport, DeliveryReceipt Receipt) : IWithMessageId;

@@ -37,15 +37,12 @@ public static class JournalQueries
     public static Task<IReadOnlyList<TimelineEntry>> MessageTimelineAsync(ActorSystem system, MessageId id, CancellationToken ct = default) =>
         TimelineAsync(system, id.PersistenceId, ct);
 
-    /// <summary>The dead-letter queue's entries, rebuilt from its events.</summary>
+    /// <summary>The dead-letter queue's entries, rebuilt from its events (recorded, replaced by a newer dead-lettering, cleared).</summary>
     public static async Task<IReadOnlyList<DeadLetterEntry>> DeadLettersAsync(ActorSystem system, CancellationToken ct = default)
     {
         var timeline = await TimelineAsync(system, DeadLetterQueueActor.Name, ct);
-        var state = DeadLetterQueueState.Empty;
-        foreach (var e in timeline.Select(t => t.Event))
-        {
-            state = e is DeadLetterQueueEvents.DeadLetterQueueSnapshot snapshot ? DeadLetterQueueState.FromSnapshot(snapshot) : state.Apply((IGatewayEvent)e);
-        }
+        // Snapshots live in the snapshot store; the queue never deletes its events, so they tell everything.
+        var state = timeline.Select(t => t.Event).OfType<IGatewayEvent>().Aggregate(DeadLetterQueueState.Empty, (s, e) => s.Apply(e));
         return state.List().ToList();
     }
 }

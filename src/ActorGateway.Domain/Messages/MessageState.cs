@@ -80,6 +80,9 @@ public sealed record MessageState(
 
     private DateTimeOffset? _lifetimeStart;
 
+    /// <summary>The sender got a DSN before a replay: a message's sender is told at most once.</summary>
+    public bool SenderNotifiedBefore { get; private init; }
+
     /// <summary>Recipients delivered before a replay: settled, never mapped or delivered again.</summary>
     public IReadOnlyList<MappedAddress> PreviouslyDelivered { get; private init; } = [];
 
@@ -188,6 +191,7 @@ public sealed record MessageState(
             DeadLetter = null,
             FailedRecipients = [],
             DeliveryAttempts = 0,
+            SenderNotifiedBefore = SenderNotifiedBefore || Notification is SenderNotified,
             Notification = null,
             InProgress = null,
             Crashes = 0,

@@ -28,6 +28,10 @@ public sealed class CliError(string code, string message, int exitCode) : Except
     public static CliError From(Exception ex)
     {
         if (ex is CliError cli) return cli;
+        if (ex is ActorGateway.Admin.AdminConfigurationException admin)
+        {
+            return new CliError(admin.Code, admin.Message, admin.Code == ReasonCodes.AdminListenFailed ? ExitCodes.Locked : ExitCodes.BadArgument);
+        }
         for (var e = ex; e is not null; e = e.InnerException)
         {
             if (e is SqliteException { SqliteErrorCode: 5 or 6 } sqlite)

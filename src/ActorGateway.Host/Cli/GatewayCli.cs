@@ -4,6 +4,7 @@ using ActorGateway.Actors;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Actors.Query;
 using ActorGateway.Actors.Storage;
+using ActorGateway.Admin;
 using ActorGateway.Domain;
 using ActorGateway.Domain.Messages;
 using ActorGateway.Host.Hosting;
@@ -11,7 +12,10 @@ using Microsoft.Extensions.Hosting;
 
 namespace ActorGateway.Host.Cli;
 
-/// <summary>The <c>gateway</c> command line: run, process, demo, journal, deadletters.</summary>
+/// <summary>
+/// The <c>gateway</c> command line: run, process, demo, journal, deadletters, routes (offline, on a data
+/// directory), and the commands that talk to a running service through its admin API (<see cref="AdminCommands"/>).
+/// </summary>
 public static class GatewayCli
 {
     public const string DataDirEnvironmentVariable = "GATEWAY_DATA_DIR";
@@ -43,8 +47,12 @@ public static class GatewayCli
         {
             Description = "Where the ESMTP listener binds, HOST:PORT (default: actor-gateway.smtp.listen, 127.0.0.1:2525); 'off' for none.",
         };
-        var run = new Command("run", "Run the gateway service: ESMTP listener and {data-dir}/pickup watcher, until Ctrl+C or SIGTERM.") { dataDir, config, smtpListen };
-        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), ct)));
+        var adminListen = new Option<string?>("--admin-listen")
+        {
+            Description = "Where the admin HTTP API binds, HOST:PORT (default: actor-gateway.admin.listen, 127.0.0.1:8025); 'off' for none. A non-loopback address needs $GATEWAY_ADMIN_TOKEN.",
+        };
+        var run = new Command("run", "Run the gateway service: ESMTP listener, {data-dir}/pickup watcher and admin API, until Ctrl+C or SIGTERM.") { dataDir, config, smtpListen, adminListen };
+        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), p.GetValue(adminListen), ct)));
 
         var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout, config };
         process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), p.GetValue(config), output, ct)));
@@ -55,8 +63,13 @@ public static class GatewayCli
         var journal = new Command("journal", "Print one message's timeline from the journal.") { messageId, dataDir, json };
         journal.SetAction((p, ct) => Guard(errors, () => JournalAsync(p.GetValue(messageId)!, p.GetValue(dataDir)!, p.GetValue(json), output, ct)));
 
-        var deadletters = new Command("deadletters", "List the dead-letter queue (quarantined messages) from the journal.") { dataDir, json };
+        var deadletters = new Command("deadletters",
+            "Without a subcommand: list the dead-letter queue from the journal of --data-dir (offline). Subcommands talk to the running service's admin API.")
+        {
+            dataDir, json,
+        };
         deadletters.SetAction((p, ct) => Guard(errors, () => DeadLettersAsync(p.GetValue(dataDir)!, p.GetValue(json), output, ct)));
+        var online = AdminCommands.Build(deadletters, output, errors, command => Guard(errors, command));
 
         var routes = new Command("routes", "Print the effective route table (HOCON routes plus directory files of the data directory).") { dataDir, json, config };
         routes.SetAction((p, ct) => Guard(errors, () => RoutesAsync(p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(config), output)));
@@ -65,6 +78,7 @@ public static class GatewayCli
         {
             run, process, demo, journal, deadletters, routes,
         };
+        foreach (var command in online) root.Add(command);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -94,16 +108,19 @@ public static class GatewayCli
         }
     }
 
-    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, CancellationToken ct)
+    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, string? adminListen, CancellationToken ct)
     {
         var overrides = LoadConfigFile(configFile);
         var dir = PrepareWritable(dataDir);
-        var listen = smtpListen ?? GatewayConfig.ForSqlite(dir, overrides).GetString("actor-gateway.smtp.listen", "127.0.0.1:2525");
+        var effective = GatewayConfig.ForSqlite(dir, overrides);
+        var listen = smtpListen ?? effective.GetString("actor-gateway.smtp.listen", "127.0.0.1:2525");
         if (string.Equals(listen, "off", StringComparison.OrdinalIgnoreCase)) listen = null;
         else ParseListen(listen!);
+        // Refuses a non-loopback admin listener without a token before anything starts (GW-ADMIN-TOKEN-REQUIRED).
+        var admin = AdminOptions.FromConfig(effective, adminListen);
         using var dirLock = DataDirLock.Acquire(dir);
         GatewayNode.PrepareSqlite(dir);
-        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen);
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen, admin);
         await host.StartAsync(ct);
         await host.NodeAsync(); // surfaces start-up failures (e.g. a bad route) as a one-line error
         await host.WaitForShutdownAsync(ct);
@@ -151,6 +168,12 @@ public static class GatewayCli
         await output.WriteLineAsync("Look closer (from the source tree, 'gateway' is 'dotnet run --project src/ActorGateway.Host --'):");
         if (dead.Count > 0) await output.WriteLineAsync($"  gateway journal {dead[0].Id} --data-dir {dir}");
         await output.WriteLineAsync($"  gateway deadletters --data-dir {dir}");
+        if (dead.Count > 0)
+        {
+            await output.WriteLineAsync("Fix and replay (README, \"Operating the quarantine\"): run the service on this directory, add a directory entry, then");
+            await output.WriteLineAsync($"  gateway run --data-dir {dir}          # in another terminal, with GATEWAY_ADMIN_TOKEN set");
+            await output.WriteLineAsync($"  gateway deadletters replay {dead[0].Id} --dry-run");
+        }
         return ExitCodes.Ok;
     }
 

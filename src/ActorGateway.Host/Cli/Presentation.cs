@@ -65,6 +65,10 @@ public static class Presentation
         RecipientsMapped m => $"sender {m.Sender.Source} -> {m.Sender.Target}; " + string.Join("; ", m.Recipients.Select(r => $"{r.Source} -> {r.Target} ({r.Method})")),
         MessageDelivered d => $"via {d.Transport} to {d.Location}{(d.AlreadyPresent ? " (already present: not written again)" : "")}; attempt {d.Attempts}",
         MessageDeadLettered x => $"{x.Reason} at {x.Stage.ToString().ToLowerInvariant()}; recipient {x.Recipient ?? "-"}; {x.ErrorType}: {x.ErrorMessage}; attempts {x.Attempts}",
+        OperatorEvents.ReplayRequested r => $"replay {r.Replay} by {r.By}: {r.Why}",
+        OperatorEvents.MessageHeld h => $"held by {h.By}: {h.Why}",
+        OperatorEvents.HoldReleased h => $"released by {h.By}: {h.Why}",
+        OperatorEvents.MessagePurged p => $"purged by {p.By}: {p.Why} (content deleted)",
         IGatewayEvent other => JsonSerializer.Serialize(other, other.GetType(), GatewayJsonSerializer.Options),
         _ => evt.ToString() ?? "",
     };

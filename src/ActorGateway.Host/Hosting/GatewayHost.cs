@@ -6,6 +6,7 @@ using ActorGateway.Actors;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Domain;
 using ActorGateway.Actors.Transport;
+using ActorGateway.Admin;
 using ActorGateway.Host.Ingress;
 using ActorGateway.Smtp.Listener;
 using ActorGateway.Smtp.Relay;
@@ -34,7 +35,8 @@ public enum ConsoleVerbosity
 public static class GatewayHost
 {
     /// <param name="smtpListen">Where the ESMTP listener binds (<c>HOST:PORT</c>); null = no listener.</param>
-    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null)
+    /// <param name="admin">The admin API's settings; null (or no listen address) = no admin API.</param>
+    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null, AdminOptions? admin = null)
     {
         var consoleLevel = verbosity switch
         {
@@ -46,10 +48,14 @@ public static class GatewayHost
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(
-                restrictedToMinimumLevel: consoleLevel,
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            // The host's own "Hosting failed to start" (with a stack trace) stays out of the console: the CLI
+            // reports a start-up failure as one line with its code. The log file keeps it.
+            .WriteTo.Logger(console => console
+                .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host"))
+                .WriteTo.Console(
+                    restrictedToMinimumLevel: consoleLevel,
+                    standardErrorFromLevel: LogEventLevel.Verbose,
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}"))
             .WriteTo.File(
                 new CompactJsonFormatter(),
                 Path.Combine(dataDir, "logs", "gateway-.clef"),
@@ -95,12 +101,20 @@ public static class GatewayHost
                 });
             }
         });
+        // The admin API starts before the ingresses, so /metrics counts from the first message.
+        if (admin?.EndPoint is not null)
+        {
+            builder.Services.AddSingleton(admin);
+            builder.Services.AddHostedService<AdminService>();
+        }
         if (watchPickup) builder.Services.AddHostedService<PickupWatcher>();
         if (smtpListen is not null)
         {
             var smtp = SmtpListenerOptions.FromConfig(config.GetConfig("actor-gateway.smtp")) with { EndPoint = SmtpListenerOptions.ParseEndPoint(smtpListen) };
             builder.Services.AddSingleton(smtp.Validated());
-            builder.Services.AddHostedService<SmtpIngressService>();
+            builder.Services.AddSingleton<SmtpIngressService>();
+            builder.Services.AddSingleton<IListenerCheck>(sp => sp.GetRequiredService<SmtpIngressService>());
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpIngressService>());
         }
         return builder.Build();
     }

@@ -37,6 +37,23 @@ public sealed class RouteReloaderActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Should_apply_a_directory_edit_at_once_when_asked_to_reload_now()
+    {
+        var config = Sys.Settings.Config;
+        var routes = new RouteTableSource(RouteConfig.Load(config, _dir.Path));
+        var jdoe = new SourceAddress(AddressRole.To, "jdoe@contoso.com", "     ");
+        // An interval far longer than the test: only ReloadNow can pick the edit up.
+        Sys.ActorOf(RouteReloaderActor.Props(config, _dir.Path, routes, TimeSpan.FromHours(1), RouteReloaderActor.Snapshot(config, _dir.Path)), RouteReloaderActor.Name);
+
+        File.WriteAllText(Path.Combine(_dir.Path, "directory.csv"), "jdoe@contoso.com,JDOE,VMNODE1\n");
+        var answer = await RouteReloaderActor.ReloadNowAsync(Sys, TimeSpan.FromSeconds(10));
+
+        Assert.Null(answer.Error);
+        var mapped = Assert.IsType<AddressMapResult.Mapped>(AddressMapper.MapRecipient(jdoe, routes.Current));
+        Assert.Equal("JDOE@VMNODE1", mapped.Address.Target);
+    }
+
+    [Fact]
     public async Task Should_keep_the_previous_table_when_the_new_configuration_cannot_be_loaded()
     {
         var config = _dir.Config("actor-gateway.routes = [ { name = broken, domains = [\"contoso.com\"], profile { kind = \"profs\", node = \"THIS-NODE-NAME-IS-INVALID\", directory = \"directory.csv\" } } ]");

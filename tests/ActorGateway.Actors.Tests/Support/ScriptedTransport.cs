@@ -12,6 +12,10 @@ namespace ActorGateway.Actors.Tests.Support;
 public sealed class ScriptedTransport(string name = "spool", int deferrals = 1) : IMessageTransport
 {
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.OrdinalIgnoreCase);
+    private volatile bool _deferring = true;
+
+    /// <summary>From now on, "D" recipients are delivered at their next attempt.</summary>
+    public void StopDeferring() => _deferring = false;
 
     public string Name => name;
 
@@ -28,7 +32,7 @@ public sealed class ScriptedTransport(string name = "spool", int deferrals = 1) 
             var attempt = _attempts.AddOrUpdate(r, 1, (_, n) => n + 1);
             return r.StartsWith('R')
                 ? new RecipientResult(r, RecipientDisposition.Refused, "550 5.1.1 user unknown")
-                : r.StartsWith('D') && attempt <= deferrals
+                : r.StartsWith('D') && attempt <= deferrals && _deferring
                     ? new RecipientResult(r, RecipientDisposition.Deferred, "450 4.2.1 mailbox busy")
                     : new RecipientResult(r, RecipientDisposition.Delivered, "250 2.0.0 ok");
         }).ToList();

@@ -52,7 +52,7 @@ public sealed partial class CrashLoopSpecs : IDisposable
         {
             while (starts < Threshold + 3)
             {
-                running = GatewayProcess.Start(environment, "run", "--data-dir", Data, "--config", config, "--smtp-listen", "off");
+                running = GatewayProcess.Start(environment, "run", "--data-dir", Data, "--config", config, "--smtp-listen", "off", "--admin-listen", "off");
                 starts++;
                 if (starts == 1)
                 {
@@ -101,7 +101,7 @@ public sealed partial class CrashLoopSpecs : IDisposable
         var config = _tmp.Sub("crash.conf");
         await File.WriteAllTextAsync(config, "actor-gateway.fault-injection.fail-fast-recipients = \"^deadly@\"\n");
 
-        var (code, output) = await GatewayProcess.RunAsync(TimeSpan.FromSeconds(60), "run", "--data-dir", Data, "--config", config, "--smtp-listen", "off");
+        var (code, output) = await GatewayProcess.RunAsync(TimeSpan.FromSeconds(60), "run", "--data-dir", Data, "--config", config, "--smtp-listen", "off", "--admin-listen", "off");
 
         Assert.NotEqual(0, code);
         Assert.Contains("GATEWAY_FAULT_INJECTION", output);

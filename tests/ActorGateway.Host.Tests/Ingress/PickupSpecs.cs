@@ -29,7 +29,7 @@ public sealed partial class PickupSpecs : IDisposable
     public async Task Should_deliver_picked_up_files_move_bad_ones_to_badmail_and_stop_cleanly_on_sigterm()
     {
         Directory.CreateDirectory(Pickup);
-        using var gateway = GatewayProcess.Start("run", "--data-dir", Data, "--smtp-listen", "off");
+        using var gateway = GatewayProcess.Start("run", "--data-dir", Data, "--smtp-listen", "off", "--admin-listen", "off");
         Drop("good-1.eml", Mail.Build(1, "Grace Hopper", "grace@contoso.com"));
         Drop("good-2.eml", Mail.Build(2, "Hopper, Grace", "grace2@contoso.com"));
         Drop("poison.eml", Mail.Build(3, "   ", "ghost@contoso.com"));
@@ -63,7 +63,7 @@ public sealed partial class PickupSpecs : IDisposable
         Directory.CreateDirectory(staging);
         for (var i = 0; i < total; i++) Mail.Write(staging, $"m{i:000}.eml", Mail.Build(i, $"Person Number{i}", $"p{i}@contoso.com"));
 
-        using (var first = GatewayProcess.Start("run", "--data-dir", Data, "--config", config, "--smtp-listen", "off"))
+        using (var first = GatewayProcess.Start("run", "--data-dir", Data, "--config", config, "--smtp-listen", "off", "--admin-listen", "off"))
         {
             foreach (var f in Directory.GetFiles(staging)) File.Move(f, Path.Combine(Pickup, Path.GetFileName(f)));
             // Kill as soon as some messages are through: others are claimed, accepted or mid-delivery.
@@ -73,7 +73,7 @@ public sealed partial class PickupSpecs : IDisposable
         }
         var deliveredBeforeKill = SpoolCount;
 
-        using var second = GatewayProcess.Start("run", "--data-dir", Data, "--smtp-listen", "off");
+        using var second = GatewayProcess.Start("run", "--data-dir", Data, "--smtp-listen", "off", "--admin-listen", "off");
         await Wait.UntilAsync(() => SpoolCount >= total, TimeSpan.FromSeconds(120), () => $"spool={SpoolCount}\n{second.Output}");
         await Task.Delay(500); // nothing more may appear
 

@@ -33,7 +33,7 @@ public sealed partial class SmtpEndToEndSpecs : IAsyncLifetime
               ]
             }
             """);
-        _gateway = GatewayProcess.Start("run", "--data-dir", _tmp.Sub("data"), "--config", config, "--smtp-listen", "127.0.0.1:0");
+        _gateway = GatewayProcess.Start("run", "--data-dir", _tmp.Sub("data"), "--config", config, "--smtp-listen", "127.0.0.1:0", "--admin-listen", "off");
         await Wait.UntilAsync(() => ListeningPort().IsMatch(_gateway.Output) || _gateway.HasExited, TimeSpan.FromSeconds(60), () => _gateway.Output);
         Assert.False(_gateway.HasExited, _gateway.Output);
         _smtpPort = int.Parse(ListeningPort().Match(_gateway.Output).Groups[1].Value);

@@ -63,9 +63,13 @@ public sealed partial class GatewayProcess : IDisposable
     }
 
     /// <summary>Runs to completion and returns (exit code, stdout+stderr).</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] args) =>
+        RunAsync(new Dictionary<string, string>(), timeout, args);
+
+    /// <summary>Runs to completion with extra environment variables and returns (exit code, stdout+stderr).</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
     {
-        using var p = Start(args);
+        using var p = Start(environment, args);
         using var cts = new CancellationTokenSource(timeout);
         await p._process.WaitForExitAsync(cts.Token);
         p._process.WaitForExit(); // flush async readers
