@@ -31,6 +31,10 @@ public sealed class AdminServer : IAsyncDisposable
         Address = address;
     }
 
+    private static bool IsLoopbackHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
+
     /// <summary>The bound address, e.g. <c>http://127.0.0.1:8025/</c> (the real port when configured as 0).</summary>
     public Uri Address { get; }
 
@@ -84,6 +88,21 @@ public sealed class AdminServer : IAsyncDisposable
                 await problem.ExecuteAsync(http);
             }
         });
+        if (options.Token is null)
+        {
+            // Without a token the API trusts the loopback listener, so it answers only requests addressed to the
+            // loopback by name: a web page cannot reach it through DNS rebinding (its Host header names its own domain).
+            app.Use(async (http, next) =>
+            {
+                if (http.Request.Path.StartsWithSegments(AdminApi.Prefix) && !IsLoopbackHost(http.Request.Host.Host))
+                {
+                    await Problems.Of(StatusCodes.Status403Forbidden, ReasonCodes.AdminForbidden, "Not a loopback host",
+                        $"without a token the admin API only answers requests for localhost, 127.0.0.1 or [::1], not '{http.Request.Host.Host}'; set {AdminOptions.TokenEnvironmentVariable} to use another name").ExecuteAsync(http);
+                    return;
+                }
+                await next(http);
+            });
+        }
         app.UseStatusCodePages(async status =>
         {
             // Unknown paths and methods answer with problem details too.

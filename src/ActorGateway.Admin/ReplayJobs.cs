@@ -179,6 +179,8 @@ public sealed class ReplayJob
 public sealed class ReplayJobs : IDisposable
 {
     private const int MaxUnavailableTries = 10;
+    /// <summary>Busy answers one message may get before the job reports it failed (at the default retry-delay, about ten minutes).</summary>
+    private const int MaxBusyTries = 600;
     private readonly ActorSystem _system;
     private readonly GatewayOperations _operations;
     private readonly AdminOptions _options;
@@ -278,6 +280,7 @@ public sealed class ReplayJobs : IDisposable
     {
         var id = entry.MessageId;
         var unavailable = 0;
+        var busy = 0;
         while (true)
         {
             // Tracked before asking, so its outcome cannot slip past. The slot the caller took goes with it.
@@ -298,6 +301,13 @@ public sealed class ReplayJobs : IDisposable
             {
                 case OperationStatus.Busy:
                     job.BusyRetry();
+                    // The gateway at its bound says Busy for as long as it is full: wait that out. A message that
+                    // answers Busy on its own for this long (it keeps failing to start) is reported, not waited on for ever.
+                    if (++busy >= MaxBusyTries)
+                    {
+                        job.FailedOne(new ReplaySkip(id, result.Code, $"still busy after {MaxBusyTries} tries: {result.Detail}"));
+                        return;
+                    }
                     await Task.Delay(_options.RetryDelay, _time, ct);
                     await slots.WaitAsync(ct);
                     continue;

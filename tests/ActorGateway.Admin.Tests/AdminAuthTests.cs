@@ -88,6 +88,24 @@ public sealed class AdminAuthTests
     }
 
     [Fact]
+    public async Task Should_answer_only_requests_for_a_loopback_host_when_no_token_is_configured()
+    {
+        await using var admin = await AdminNode.StartAsync(token: null);
+
+        // A page on attacker.example that rebinds its name to 127.0.0.1 sends its own name as Host.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/v1/deadletters") { Headers = { Host = "attacker.example" } };
+        using var refused = await admin.Client.SendAsync(rebound);
+        using var byName = new HttpRequestMessage(HttpMethod.Get, "/api/v1/deadletters") { Headers = { Host = "localhost" } };
+        using var allowed = await admin.Client.SendAsync(byName);
+        using var probe = new HttpRequestMessage(HttpMethod.Get, "/healthz") { Headers = { Host = "attacker.example" } };
+        using var health = await admin.Client.SendAsync(probe);
+
+        await ProblemAssert.IsProblemAsync(refused, 403, ReasonCodes.AdminForbidden);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
     public async Task Should_keep_health_readiness_and_metrics_open()
     {
         await using var admin = await AdminNode.StartAsync();

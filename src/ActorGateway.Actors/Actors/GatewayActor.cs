@@ -312,7 +312,13 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     {
         if (!_idByActor.Remove(terminated.ActorRef, out var id)) return;
         _running.Remove(id);
-        if (!_registered.Contains(id)) RedispatchPending(id); // released already
+        if (!_registered.Contains(id))
+        {
+            // Released already: commands it did not answer admit it again (that is not an unexpected stop).
+            RedispatchPending(id);
+            StartResumes();
+            return;
+        }
         if (!_finishing.Contains(id) && _registered.Contains(id))
         {
             if (_pendingCommands.Remove(id, out var unanswered))

@@ -327,6 +327,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         if (ClearOwed && !_clearConfirmed && _state.IsFinished) return; // finishes when the queue confirms
         if (_state.Purged is not null)
         {
+            _content.Delete(_id); // again, in case the process died between the purge and the delete
             Finish(_state.Outcome, ReasonCodes.Purged);
             return;
         }
@@ -395,7 +396,17 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     private void RunStageNow(Stage stage)
     {
-        if (_state.NextStage != stage) return; // stale retry: the stage already completed or the message is quarantined
+        if (_state.NextStage != stage)
+        {
+            // Stale (the stage completed, or the message is quarantined); or held while the stage ran and
+            // its child was restarted after a failure: end the stage, so the hold takes effect.
+            if (_runningStage == stage && _state.Held is not null)
+            {
+                EndStage();
+                Continue();
+            }
+            return;
+        }
         if (stage == Stage.Notification)
         {
             _runningStage = stage;

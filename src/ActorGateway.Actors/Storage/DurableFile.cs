@@ -53,10 +53,10 @@ public static partial class DurableFile
     {
         if (OperatingSystem.IsWindows()) return;
         var fd = Open(dir, 0 /* O_RDONLY */);
-        if (fd < 0) return;
+        if (fd < 0) throw new IOException($"cannot open directory {dir} to fsync it (errno {Marshal.GetLastPInvokeError()})");
         try
         {
-            Fsync(fd);
+            if (Fsync(fd) != 0) throw new IOException($"fsync of directory {dir} failed (errno {Marshal.GetLastPInvokeError()}); renames into it may not be durable");
         }
         finally
         {
@@ -129,10 +129,10 @@ public static partial class DurableFile
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
 
-    [LibraryImport("libc", EntryPoint = "fsync")]
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
 
     [LibraryImport("libc", EntryPoint = "close")]

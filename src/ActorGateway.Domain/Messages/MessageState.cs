@@ -75,7 +75,7 @@ public sealed record MessageState(
     /// <summary>Set once an operator purged the message from the quarantine (final).</summary>
     public MessagePurged? Purged { get; private init; }
 
-    /// <summary>When the message's lifetime started: acceptance, or the last replay.</summary>
+    /// <summary>When the message's lifetime started: acceptance, or the last replay; moved later by the time spent on hold.</summary>
     public DateTimeOffset LifetimeStart => _lifetimeStart ?? Accepted?.At ?? DateTimeOffset.MinValue;
 
     private DateTimeOffset? _lifetimeStart;
@@ -202,7 +202,8 @@ public sealed record MessageState(
             Held = null,
         },
         MessageHeld h => this with { Held = h },
-        HoldReleased => this with { Held = null },
+        // Time on hold is the operator's, not the message's: it does not count against the lifetime.
+        HoldReleased r => this with { Held = null, _lifetimeStart = Held is { } h && r.At > h.At ? LifetimeStart + (r.At - h.At) : LifetimeStart },
         MessagePurged p => this with { Purged = p },
         _ => throw new ArgumentOutOfRangeException(nameof(evt), evt.GetType().Name, "unknown message event"),
     };

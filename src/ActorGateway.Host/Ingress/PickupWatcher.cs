@@ -125,7 +125,15 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
         {
             case SubmitResult.Accepted accepted:
                 File.Delete(claimedPath);
-                DurableFile.SyncDirectory(Path.GetDirectoryName(claimedPath)!);
+                try
+                {
+                    await DurableFile.SyncDirectoryAsync(Path.GetDirectoryName(claimedPath)!);
+                }
+                catch (IOException ex)
+                {
+                    // Harmless: should the delete not survive a power cut, the claim is submitted again under the same id.
+                    logger.LogWarning("{Code} {File}: fsync of the claim directory failed ({Error}); the message is accepted", ReasonCodes.IntakeUnreadable, name, ex.Message);
+                }
                 logger.LogInformation("{Code} Picked up {File} as {MessageId}", ReasonCodes.Accepted, name, accepted.MessageId);
                 return true;
             case SubmitResult.Rejected rejected:

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using ActorGateway.Actors.Actors;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Actors.Protocol;
 using ActorGateway.Actors.Query;
@@ -214,6 +215,38 @@ public sealed class OperatorActionSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Single(events.OfType<HoldReleased>());
         Assert.True(events.FindIndex(e => e is MessageHeld) < events.FindIndex(e => e is HoldReleased));
         Assert.True(events.FindIndex(e => e is HoldReleased) < events.FindIndex(e => e is MessageDelivered));
+    }
+
+    [Fact]
+    public async Task Should_rest_a_message_held_while_its_stage_runs_even_when_that_stage_then_fails()
+    {
+        // The mapper waits until the test lets it go, then throws an unknown exception (restart-now territory).
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ChildFactory failingMapper = (ctx, _) => ctx.ActorOf(Props.Create(() => new GatedFailingMapper(gate.Task, started)), "mapper");
+        using var harness = new GatewayHarness(Sys, mapperOverride: failingMapper);
+        var id = await harness.SubmitAsync(TestMessages.Build(11));
+        await started.Task.WaitAsync(Wait);
+
+        var held = harness.Outcomes.NextAsync(id);
+        var hold = await harness.Node.Operations.HoldAsync(id, "ops", "look at it first");
+        Assert.Equal(OperationStatus.Done, hold.Status);
+        gate.SetResult();
+
+        Assert.Equal(Outcomes.Held, (await held.WaitAsync(Wait)).Outcome);
+        await AwaitAssertAsync(async () => Assert.Equal(0, (await harness.StatusAsync()).Registered), Wait);
+        Assert.Equal(1, harness.MapperStarts[id]); // the failure did not start the stage again while held
+    }
+
+    private sealed class GatedFailingMapper : ReceiveActor
+    {
+        public GatedFailingMapper(Task gate, TaskCompletionSource started) =>
+            ReceiveAsync<StageProtocol.MapRecipients>(async _ =>
+            {
+                started.TrySetResult();
+                await gate;
+                throw new InvalidOperationException("mapper bug (test)");
+            });
     }
 
     [Fact]

@@ -141,6 +141,17 @@ public class OperatorPolicyTests
     }
 
     [Fact]
+    public void Should_not_count_time_on_hold_against_the_lifetime()
+    {
+        var accepted = Apply(Accepted());
+        var held = accepted.Apply(new MessageHeld(Id, "ops", "migration", T0.AddHours(1)));
+        var released = held.Apply(new HoldReleased(Id, "ops", "done", T0.AddDays(5).AddHours(1)));
+
+        Assert.Equal(T0, accepted.LifetimeStart);
+        Assert.Equal(T0.AddDays(5), released.LifetimeStart); // five days on hold move the start by five days
+    }
+
+    [Fact]
     public void Should_remember_across_a_replay_that_the_sender_was_told()
     {
         var notified = Quarantined().Apply(new SenderNotified(Id, "bob@fabrikam.com", "smtp", "x", T0.AddSeconds(5)));
