@@ -59,6 +59,7 @@ public static partial class Recovery
             double acceptS, dropS, readyS;
             (double User, double Sys)? cpu1;
             int circuitOpened1, halfOpen1, retries1, retriedMessages1, dead1, spoolWhileDown;
+            string? firstRetryLine, firstOpenLine;
             using (var first = GatewayChild.Start(args, Watch))
             {
                 var started = Clock.Now;
@@ -83,6 +84,8 @@ public static partial class Recovery
                 retries1 = first.Count(RetryScheduled);
                 retriedMessages1 = first.MatchedLines(RetryScheduled).Select(l => RetriedId().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().Count();
                 dead1 = first.Count(DeadLettered);
+                firstRetryLine = first.FirstLine(RetryScheduled);
+                firstOpenLine = first.FirstLine(CircuitOpen);
                 spoolWhileDown = CountEml(spoolAway);
             }
             // The target is back: the file goes, the directory returns.
@@ -184,6 +187,8 @@ public static partial class Recovery
                              $"site.conf sets only actor-gateway.max-in-flight = {maxInFlight}; restart time includes its process start-up");
             result.Notes.Add("outage in the first child: outbound/ renamed away and replaced by a regular file (spool writes fail with IOException, transient); " +
                              "messages that failed before the circuit opened keep their journaled retry due time (default transient-retry-min 1 s, max 60 s), which the restart honours");
+            if (firstOpenLine is not null) result.Notes.Add("first child: " + Shorten(firstOpenLine));
+            if (firstRetryLine is not null) result.Notes.Add("first child: " + Shorten(firstRetryLine));
             return result;
         }
         finally
@@ -217,6 +222,8 @@ public static partial class Recovery
             return null;
         }
     }
+
+    private static string Shorten(string line) => line.Length > 400 ? line[..400] + "..." : line;
 
     private static int CountEml(string dir) => Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "*.eml").Count() : 0;
 
