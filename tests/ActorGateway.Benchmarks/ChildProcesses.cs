@@ -12,6 +12,7 @@ public sealed partial class GatewayChild : IDisposable
     private readonly ConcurrentQueue<string> _head = new();
     private readonly ConcurrentQueue<string> _last = new();
     private readonly ConcurrentDictionary<string, (long At, string Line)> _firstSeen = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _matched = new();
     private readonly string[] _watch;
     private int _lines;
 
@@ -43,7 +44,7 @@ public sealed partial class GatewayChild : IDisposable
         }
     }
 
-    /// <param name="watch">Substrings whose first appearance in the output is time-stamped (see <see cref="FirstSeen"/>).</param>
+    /// <param name="watch">Substrings whose first appearance in the output is time-stamped (see <see cref="FirstSeen"/>) and whose lines are counted (see <see cref="Count"/>).</param>
     public static GatewayChild Start(string[] args, params string[] watch)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -67,6 +68,12 @@ public sealed partial class GatewayChild : IDisposable
     /// <summary>The first output line that contained <paramref name="text"/>.</summary>
     public string? FirstLine(string text) => _firstSeen.TryGetValue(text, out var t) ? t.Line : null;
 
+    /// <summary>How many output lines so far contained <paramref name="text"/> (one of the watched substrings).</summary>
+    public int Count(string text) => _matched.TryGetValue(text, out var q) ? q.Count : 0;
+
+    /// <summary>Every output line so far that contained <paramref name="text"/> (one of the watched substrings).</summary>
+    public IReadOnlyCollection<string> MatchedLines(string text) => _matched.TryGetValue(text, out var q) ? q.ToArray() : [];
+
     private void OnLine(string? line)
     {
         if (line is null) return;
@@ -74,7 +81,9 @@ public sealed partial class GatewayChild : IDisposable
         Interlocked.Increment(ref _lines);
         foreach (var w in _watch)
         {
-            if (line.Contains(w, StringComparison.Ordinal)) _firstSeen.TryAdd(w, (now, line));
+            if (!line.Contains(w, StringComparison.Ordinal)) continue;
+            _firstSeen.TryAdd(w, (now, line));
+            _matched.GetOrAdd(w, _ => new ConcurrentQueue<string>()).Enqueue(line);
         }
         var kept = line.Length > 500 ? line[..500] : line;
         if (_head.Count < 100) _head.Enqueue(kept);
