@@ -53,7 +53,7 @@ public static partial class Recovery
                 $"# B6: all N in flight at once; everything else is the shipped default.\nactor-gateway.max-in-flight = {maxInFlight}\n");
             for (var i = 0; i < n; i++) await File.WriteAllBytesAsync(Path.Combine(staging, $"m{i:D6}.eml"), BenchMail.Build("b6", i));
             var files = Directory.GetFiles(staging);
-            string[] args = ["run", "--data-dir", data, "--config", siteConfig, "--admin-listen", "off"];
+            string[] args = ["run", "--data-dir", data, "--config", siteConfig, "--admin-listen", "off", "--smtp-listen", "off"];
 
             // 1. First child: take the target down once it is up, feed the pickup directory, SIGKILL the moment acceptance completes.
             double acceptS, dropS, readyS;
@@ -183,7 +183,7 @@ public static partial class Recovery
                            $"acceptance {n / acceptS:N0} files/s; child CPU {(cpu1 is { } a ? a.User + a.Sys : double.NaN):0.0} s + {(cpu2 is { } b ? b.User + b.Sys : double.NaN):0.0} s";
             if (lost > 0 || duplicated > 0 || foreign + unreadable > 0 || deadInJournal != 0 || dead1 + dead2 > 0 || circuitOpened1 == 0)
                 result.Error = $"lost {lost}, duplicated {duplicated}, foreign/unreadable {foreign + unreadable}, dead letters {deadInJournal?.ToString() ?? "?"} (logged {dead1 + dead2}), circuit opened {circuitOpened1}x";
-            result.Notes.Add("the child is `dotnet gateway.dll run --data-dir DIR --config site.conf --admin-listen off` (Release, workstation GC, Serilog console + file logging); " +
+            result.Notes.Add("the child is `dotnet gateway.dll run --data-dir DIR --config site.conf --admin-listen off --smtp-listen off` (Release, server GC, Serilog console + file logging); " +
                              $"site.conf sets only actor-gateway.max-in-flight = {maxInFlight}; restart time includes its process start-up");
             result.Notes.Add("outage in the first child: outbound/ renamed away and replaced by a regular file (spool writes fail with IOException, transient); " +
                              "messages that failed before the circuit opened keep their journaled retry due time (default transient-retry-min 1 s, max 60 s), which the restart honours");
