@@ -1,3 +1,4 @@
+using ActorGateway.Actors.Configuration;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -95,37 +96,6 @@ public sealed record AdminOptions
     }
 
     /// <summary>IPv4:port, [IPv6]:port, localhost:port or *:port (port 0 = any free port); <c>off</c> = null. Host names are not resolved.</summary>
-    public static IPEndPoint? ParseListen(string text)
-    {
-        var value = text.Trim();
-        if (string.Equals(value, "off", StringComparison.OrdinalIgnoreCase)) return null;
-        string host, port;
-        IPAddress address;
-        if (value.StartsWith('['))
-        {
-            var close = value.IndexOf(']');
-            if (close < 0 || close + 1 >= value.Length || value[close + 1] != ':') throw new FormatException($"'{text}' is not HOST:PORT; write an IPv6 address as [::1]:8025");
-            host = value[1..close];
-            port = value[(close + 2)..];
-            if (!IPAddress.TryParse(host, out address!) || address.AddressFamily != AddressFamily.InterNetworkV6) throw new FormatException($"'{host}' in '{text}' is not an IPv6 address");
-        }
-        else
-        {
-            var colon = value.LastIndexOf(':');
-            if (colon <= 0 || value.IndexOf(':') != colon) throw new FormatException($"'{text}' is not HOST:PORT (for example 127.0.0.1:8025, [::1]:8025, localhost:8025 or off)");
-            host = value[..colon];
-            port = value[(colon + 1)..];
-            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) address = IPAddress.Loopback;
-            else if (host == "*") address = IPAddress.Any;
-            else if (!IPAddress.TryParse(host, out address!) || address.AddressFamily != AddressFamily.InterNetwork || host.Count(c => c == '.') != 3)
-            {
-                throw new FormatException($"'{host}' in '{text}' is not an IPv4 address, [IPv6], localhost or *; host names are not resolved");
-            }
-        }
-        if (port.Length is 0 or > 5 || !port.All(char.IsAsciiDigit) || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > IPEndPoint.MaxPort)
-        {
-            throw new FormatException($"'{port}' in '{text}' is not a port number (0-65535)");
-        }
-        return new IPEndPoint(address, n);
-    }
+    public static IPEndPoint? ParseListen(string text) =>
+        string.Equals(text.Trim(), "off", StringComparison.OrdinalIgnoreCase) ? null : ListenAddress.Parse(text, examplePort: 8025);
 }

@@ -137,53 +137,7 @@ public sealed record SmtpListenerOptions
     /// Other host names are refused, so the listener never depends on DNS at start-up.
     /// </summary>
     /// <exception cref="FormatException">The text is not of that form, or the port is outside 0–65535.</exception>
-    public static IPEndPoint ParseEndPoint(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var value = text.Trim();
-        string host, port;
-        if (value.StartsWith('['))
-        {
-            var close = value.IndexOf(']');
-            if (close < 0 || close + 1 >= value.Length || value[close + 1] != ':')
-            {
-                throw new FormatException($"'{text}' is not HOST:PORT; write an IPv6 address as [::1]:25");
-            }
-            host = value[1..close];
-            port = value[(close + 2)..];
-            if (!IPAddress.TryParse(host, out var v6) || v6.AddressFamily != AddressFamily.InterNetworkV6)
-            {
-                throw new FormatException($"'{host}' in '{text}' is not an IPv6 address");
-            }
-            return new IPEndPoint(v6, ParsePort(port, text));
-        }
-
-        var colon = value.LastIndexOf(':');
-        if (colon <= 0 || value.IndexOf(':') != colon)
-        {
-            throw new FormatException(value.Count(c => c == ':') > 1
-                ? $"'{text}' looks like an IPv6 address without brackets; write [::1]:25"
-                : $"'{text}' is not HOST:PORT (for example 127.0.0.1:2525, [::1]:25 or localhost:25)");
-        }
-        host = value[..colon];
-        port = value[(colon + 1)..];
-        IPAddress address;
-        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) address = IPAddress.Loopback;
-        else if (host == "*") address = IPAddress.Any;
-        else if (IPAddress.TryParse(host, out var v4) && v4.AddressFamily == AddressFamily.InterNetwork && host.Count(c => c == '.') == 3) address = v4;
-        else throw new FormatException($"'{host}' in '{text}' is not an IPv4 address, [IPv6], localhost or *; host names are not resolved");
-        return new IPEndPoint(address, ParsePort(port, text));
-    }
-
-    private static int ParsePort(string port, string text)
-    {
-        if (port.Length is 0 or > 5 || !port.All(char.IsAsciiDigit)
-            || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > IPEndPoint.MaxPort)
-        {
-            throw new FormatException($"'{port}' in '{text}' is not a port number (0-65535)");
-        }
-        return n;
-    }
+    public static IPEndPoint ParseEndPoint(string text) => ActorGateway.Actors.Configuration.ListenAddress.Parse(text, examplePort: 25);
 
     private static bool IsValidHostName(string name) =>
         name.Length is > 0 and <= 255 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
