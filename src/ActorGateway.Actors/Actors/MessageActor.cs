@@ -138,7 +138,9 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>
     /// A new id skips the snapshot and event reads of recovery (<see cref="Recovery.None"/>; Akka still reads the highest
-    /// sequence number, so even a wrongly flagged id could not overwrite events). Every other start reads the whole history.
+    /// sequence number, so a wrongly flagged id would still append after its events, not overwrite them; but it would not
+    /// see its state, and would be processed again: only the ingress's first ask of an id it just generated sets the flag).
+    /// Every other start reads the whole history.
     /// </summary>
     public override Recovery Recovery => _newId ? Recovery.None : base.Recovery;
 
