@@ -257,13 +257,7 @@ public static class AdminApi
         var delay = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            var result = action switch
-            {
-                "replay" => await ops.ReplayAsync(id, by, why, ct),
-                "hold" => await ops.HoldAsync(id, by, why, ct),
-                "release" => await ops.ReleaseAsync(id, by, why, ct),
-                _ => await ops.PurgeAsync(id, by, why, ct),
-            };
+            var result = await ops.OperateAsync(id, Enum.Parse<Domain.Operations.OperatorAction>(action, ignoreCase: true), by, why, ct);
             if (result.Status != OperationStatus.Busy || DateTime.UtcNow + delay > deadline) return result;
             await Task.Delay(delay, ct);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));

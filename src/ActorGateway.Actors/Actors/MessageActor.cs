@@ -202,13 +202,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         _reactivated |= op.Reactivated;
         var command = op.Command;
-        var action = command switch
-        {
-            OperatorProtocol.Replay => OperatorAction.Replay,
-            OperatorProtocol.Hold => OperatorAction.Hold,
-            OperatorProtocol.Release => OperatorAction.Release,
-            _ => OperatorAction.Purge,
-        };
+        var action = command.Action;
         var decision = OperatorPolicy.Decide(_state, action, _runningStage);
         void Reply(OperationStatus status) => op.ReplyTo.Tell(new OperatorProtocol.Result(_id, status, decision.Code, decision.Detail));
         switch (decision.Verdict)

@@ -6,6 +6,7 @@ using ActorGateway.Domain;
 using ActorGateway.Domain.DeadLetters;
 using ActorGateway.Domain.Events;
 using ActorGateway.Domain.Messages;
+using ActorGateway.Domain.Operations;
 
 namespace ActorGateway.Actors.Operations;
 
@@ -41,19 +42,21 @@ public sealed class GatewayOperations(ActorSystem system, IActorRef gateway, IAc
         await gateway.Ask<GatewayProtocol.GatewayStatus>(GatewayProtocol.GetStatus.Instance, timeout, ct);
 
     public Task<OperatorProtocol.Result> ReplayAsync(MessageId id, string by, string why, CancellationToken ct = default) =>
-        OperateAsync(new OperatorProtocol.Replay(id, by, why), ct);
+        OperateAsync(id, OperatorAction.Replay, by, why, ct);
 
     public Task<OperatorProtocol.Result> HoldAsync(MessageId id, string by, string why, CancellationToken ct = default) =>
-        OperateAsync(new OperatorProtocol.Hold(id, by, why), ct);
+        OperateAsync(id, OperatorAction.Hold, by, why, ct);
 
     public Task<OperatorProtocol.Result> ReleaseAsync(MessageId id, string by, string why, CancellationToken ct = default) =>
-        OperateAsync(new OperatorProtocol.Release(id, by, why), ct);
+        OperateAsync(id, OperatorAction.Release, by, why, ct);
 
     public Task<OperatorProtocol.Result> PurgeAsync(MessageId id, string by, string why, CancellationToken ct = default) =>
-        OperateAsync(new OperatorProtocol.Purge(id, by, why), ct);
+        OperateAsync(id, OperatorAction.Purge, by, why, ct);
 
-    private async Task<OperatorProtocol.Result> OperateAsync(OperatorProtocol.Command command, CancellationToken ct)
+    /// <summary>Carries out one operator action through the gateway; the message's timeline records it with who and why.</summary>
+    public async Task<OperatorProtocol.Result> OperateAsync(MessageId id, OperatorAction action, string by, string why, CancellationToken ct = default)
     {
+        var command = new OperatorProtocol.Command(id, action, by, why);
         try
         {
             return await gateway.Ask<OperatorProtocol.Result>(new OperatorProtocol.Operate(command), timeout, ct);

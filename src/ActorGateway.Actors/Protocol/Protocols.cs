@@ -130,19 +130,11 @@ public static class DeadLetterQueueProtocol
 /// <summary>Operator actions on one message (admin API, CLI). Each names who asked and why; the message's timeline records it.</summary>
 public static class OperatorProtocol
 {
-    public abstract record Command(MessageId MessageId, string By, string Why) : IWithMessageId;
-
-    /// <summary>Re-run a quarantined message from mapping, with the current routes and directory.</summary>
-    public sealed record Replay(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
-
-    /// <summary>Stop processing a message (in flight or quarantined) until released.</summary>
-    public sealed record Hold(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
-
-    /// <summary>Let a held message go on.</summary>
-    public sealed record Release(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
-
-    /// <summary>Delete a quarantined message's content and take it out of the quarantine for good.</summary>
-    public sealed record Purge(MessageId MessageId, string By, string Why) : Command(MessageId, By, Why);
+    /// <summary>
+    /// One operator action (see <see cref="ActorGateway.Domain.Operations.OperatorAction"/>): replay a quarantined message
+    /// from mapping, hold or release a message, or purge a quarantined one.
+    /// </summary>
+    public sealed record Command(MessageId MessageId, ActorGateway.Domain.Operations.OperatorAction Action, string By, string Why) : IWithMessageId;
 
     /// <summary>Anyone → gateway: carry out <paramref name="Command"/>; answered with <see cref="Result"/>.</summary>
     public sealed record Operate(Command Command) : IWithMessageId
