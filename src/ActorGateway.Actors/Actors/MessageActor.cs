@@ -116,8 +116,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             Continue();
         });
         Command<ConfirmDeadLetter>(_ => SendDeadLetterRecord());
-        Command<MessageProtocol.Operate>(HandleOperate);
-        Command<DeadLetterQueueProtocol.DeadLetterCleared>(c =>
+        Command<MessageProtocol.PerformOperatorCommand>(HandleOperate);
+        Command<DeadLetterQueueProtocol.DeadLetterClearConfirmed>(c =>
         {
             if (c.UpToReplays < ClearUpTo) return; // an answer to an older clearing
             Timers.Cancel("confirm-clear");
@@ -167,7 +167,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                 return Directive.Restart;
 
             case StageAction.RetryLater:
-                // Persisted (so a restart keeps the schedule) by the handler; the child is kept, idle.
+                // Persisted (so a restart keeps the schedule) by the handler. The child is restarted (a fresh
+                // instance keeps nothing of the failed attempt) and waits, idle, until the retry runs the stage.
                 Self.Tell(new ScheduleRetry(stage, kind.ToString().ToLowerInvariant(), $"{exception.GetType().Name}: {exception.Message}"));
                 return Directive.Restart;
 
@@ -198,7 +199,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>An operator's command: <see cref="OperatorPolicy"/> decides; a command it allows is journaled (with who and why) before it is answered.</summary>
-    private void HandleOperate(MessageProtocol.Operate op)
+    private void HandleOperate(MessageProtocol.PerformOperatorCommand op)
     {
         _reactivated |= op.Reactivated;
         var command = op.Command;

@@ -3,7 +3,10 @@ using ActorGateway.Domain.Failures;
 
 namespace ActorGateway.Actors.Configuration;
 
-/// <summary>The <c>actor-gateway</c> HOCON section, typed. See hocon/gateway.conf for each setting's meaning.</summary>
+/// <summary>
+/// The <c>actor-gateway</c> HOCON section, typed. See hocon/gateway.conf for each setting's meaning and
+/// default: the defaults live there only, so nothing here repeats them.
+/// </summary>
 public sealed record GatewaySettings(
     string DataDir,
     int MaxInFlight,
@@ -44,7 +47,7 @@ public sealed record GatewaySettings(
             DataDir: dataDir,
             MaxInFlight: c.GetInt("max-in-flight"),
             MaxWaitingSubmissions: c.GetInt("max-waiting-submissions"),
-            MaxMessageBytes: c.GetByteSize("max-message-size") ?? 25 * 1024 * 1024,
+            MaxMessageBytes: c.GetByteSize("max-message-size") ?? throw Missing("max-message-size"),
             SubmitTimeout: c.GetTimeSpan("submit-timeout"),
             MaxUnknownRestarts: c.GetInt("supervision.max-unknown-restarts"),
             TransientRetryMin: c.GetTimeSpan("supervision.transient-retry-min"),
@@ -61,18 +64,21 @@ public sealed record GatewaySettings(
             SpoolDir: Under("spool.dir"),
             ContentDir: Under("content.dir"),
             DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"),
-            RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval", TimeSpan.FromSeconds(5)),
-            DsnTransport: c.GetString("dsn.transport", "smtp"),
-            ReportingMta: c.GetString("dsn.reporting-mta", "") is { Length: > 0 } mta ? mta : System.Net.Dns.GetHostName(),
-            MessageLifetime: c.GetTimeSpan("message-lifetime", TimeSpan.FromDays(2)),
-            MaxUnknownDelayedRetries: c.GetInt("supervision.max-unknown-delayed-retries", 3),
-            CrashLoopThreshold: c.GetInt("supervision.crash-loop-threshold", 2),
+            RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval"),
+            DsnTransport: c.GetString("dsn.transport") ?? throw Missing("dsn.transport"),
+            ReportingMta: c.GetString("dsn.reporting-mta") is { Length: > 0 } mta ? mta : System.Net.Dns.GetHostName(),
+            MessageLifetime: c.GetTimeSpan("message-lifetime"),
+            MaxUnknownDelayedRetries: c.GetInt("supervision.max-unknown-delayed-retries"),
+            CrashLoopThreshold: c.GetInt("supervision.crash-loop-threshold"),
             Classification: ParseClassification(c.GetConfig("classification")),
-            FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients", "") is { Length: > 0 } p ? p : null,
+            FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients") is { Length: > 0 } p ? p : null,
             OperatorTimeout: c.GetTimeSpan("operator-timeout"));
         settings.Validate();
         return settings;
     }
+
+    private static ConfigurationException Missing(string key) =>
+        new($"actor-gateway.{key} is not set; its default lives in hocon/gateway.conf, which must be part of the configuration");
 
     /// <summary>Reads <c>{ mapping { "Type.FullName" = permanent|transient|unknown }, delivery { … }, notification { … } }</c>.</summary>
     public static IReadOnlyDictionary<Stage, IReadOnlyDictionary<string, FailureKind>> ParseClassification(Config? section)
