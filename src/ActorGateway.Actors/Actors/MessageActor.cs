@@ -111,20 +111,19 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Command<StageFailed>(HandleStageFailed);
         Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ =>
         {
-            Timers.Cancel("confirm-dead-letter");
+            Sends.Confirm(RecordKey);
             _deadLetterConfirmed = true;
             Continue();
         });
-        Command<ConfirmDeadLetter>(_ => SendDeadLetterRecord());
+        Command<AtLeastOnceSends.Resend>(r => Sends.OnResend(r));
         Command<MessageProtocol.PerformOperatorCommand>(HandleOperate);
         Command<DeadLetterQueueProtocol.DeadLetterClearConfirmed>(c =>
         {
-            if (c.UpToReplays < ClearUpTo) return; // an answer to an older clearing
-            Timers.Cancel("confirm-clear");
+            if (c.UpToReplays < MessageRules.ClearUpTo(_state)) return; // an answer to an older clearing
+            Sends.Confirm(ClearKey);
             _clearConfirmed = true;
             if (_state.IsFinished) Continue();
         });
-        Command<ConfirmClear>(_ => SendClear());
         Command<AbandonIfNotAccepted>(_ =>
         {
             if (_state.Status != MessageStatus.New) return;
@@ -155,7 +154,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     private Directive Decide(Exception exception)
     {
         var stage = _runningStage ?? Stage.Mapping;
-        var kind = FailureClassifier.Classify(exception, ClassificationFor(stage));
+        var kind = FailureClassifier.Classify(exception, MessageRules.ClassificationFor(_state, stage, _routes.Current, _settings.Classification));
         if (stage == Stage.Delivery) ReportToCircuit(transientFailure: kind == FailureKind.Transient);
         switch (SupervisionPolicy.Decide(kind, _unknownRestarts, _settings.MaxUnknownRestarts, _state.DelayedRetries, _settings.MaxUnknownDelayedRetries))
         {
@@ -242,13 +241,16 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             switch (action)
             {
                 case OperatorAction.Replay:
+                    // The old record is no longer owed, and a clearing still pending names an older generation.
                     _deadLetterConfirmed = false;
                     _clearConfirmed = false;
-                    Timers.Cancel("confirm-dead-letter");
+                    Sends.Confirm(RecordKey);
+                    Sends.Confirm(ClearKey);
                     break;
                 case OperatorAction.Purge:
                     _clearConfirmed = false;
-                    Timers.Cancel("confirm-dead-letter");
+                    Sends.Confirm(RecordKey);
+                    Sends.Confirm(ClearKey);
                     _content.Delete(_id);
                     break;
                 case OperatorAction.Hold when _awaitingDispatch is { } transport:
@@ -264,29 +266,16 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    /// <summary>After a replay or a purge the dead-letter queue still lists the old entry until it confirms the clearing.</summary>
-    private bool ClearOwed => _state.Purged is not null || (_state.Replays > 0 && !_state.IsQuarantined);
+    private const string RecordKey = "dead-letter-record";
+    private const string ClearKey = "dead-letter-clear";
 
-    /// <summary>The generations the queue must clear: those before the current replay, or all of them once purged.</summary>
-    private int ClearUpTo => _state.Purged is not null ? _state.Replays : _state.Replays - 1;
+    /// <summary>The at-least-once sends to the dead-letter queue: the record, and the clearing after a replay or purge.</summary>
+    private AtLeastOnceSends Sends => _sends ??= new AtLeastOnceSends(Self, Timers, _settings.DeadLetterConfirmInterval);
 
-    private void SendClear()
-    {
-        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.ClearDeadLetter(_id, ClearUpTo, _state.Purged is not null ? "purged" : "replayed"));
-        Timers.StartSingleTimer("confirm-clear", ConfirmClear.Instance, _settings.DeadLetterConfirmInterval);
-    }
+    private AtLeastOnceSends? _sends;
 
-    /// <summary>The route a dead-letter entry is filed under: the first failed recipient's, or the first recipient's that has one.</summary>
-    private string? RouteOf(MessageDeadLettered dead) =>
-        dead.Recipients?.Select(r => r.Route).FirstOrDefault(r => r is not null)
-        ?? _state.RecipientsToMap.Select(r => _routes.Current.Find(r.Domain)?.Name).FirstOrDefault(n => n is not null);
-
-    /// <summary>
-    /// The id the transport keys its idempotency on: the message id, or for a replay that follows
-    /// deliveries, <c>{id}-r{n}</c>, so the newly mapped recipients get their own spool file instead
-    /// of being taken for the earlier delivery. A replay or recovery of the same generation reuses it.
-    /// </summary>
-    private MessageId DeliveryId => _state.PreviouslyDelivered.Count == 0 ? _id : MessageId.Parse($"{_id.Value}-r{_state.Replays}");
+    private void SendClear() =>
+        Sends.Send(ClearKey, _deadLetterQueue, new DeadLetterQueueProtocol.ClearDeadLetter(_id, MessageRules.ClearUpTo(_state), _state.Purged is not null ? "purged" : "replayed"));
 
     /// <summary>Persists an event and records how long the journal took to confirm it.</summary>
     private void PersistTimed<TEvent>(TEvent evt, Action<TEvent> handler)
@@ -315,13 +304,14 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             Timers.StartSingleTimer(nameof(AbandonIfNotAccepted), AbandonIfNotAccepted.Instance, _settings.SubmitTimeout);
             return;
         }
-        if (ClearOwed && !_clearConfirmed && !Timers.IsTimerActive("confirm-clear"))
+        var clearOwed = MessageRules.ClearOwed(_state);
+        if (clearOwed && !_clearConfirmed && !Sends.IsPending(ClearKey))
         {
             // Replayed or purged: the dead-letter queue must drop the old entry (at-least-once). The message
             // goes on meanwhile, but does not finish before the queue confirms.
-            SendClear(); // once; the timer asks again until the queue confirms
+            SendClear(); // once; it is sent again until the queue confirms
         }
-        if (ClearOwed && !_clearConfirmed && _state.IsFinished) return; // finishes when the queue confirms
+        if (clearOwed && !_clearConfirmed && _state.IsFinished) return; // finishes when the queue confirms
         if (_state.Purged is not null)
         {
             _content.Delete(_id); // again, in case the process died between the purge and the delete
@@ -335,7 +325,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         }
         if (_state.Status == MessageStatus.DeadLettered && !_deadLetterConfirmed)
         {
-            SendDeadLetterRecord();
+            if (!Sends.IsPending(RecordKey)) SendDeadLetterRecord();
             return;
         }
         if (_state.NextStage is { } next)
@@ -375,13 +365,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             }
             // The stage has now been in flight for `threshold` crashes, the last time alone: it is what kills the process.
             _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: true));
-            PersistDeadLetter(new MessageDeadLettered(
-                _id, ReasonCodes.CrashLoop, interrupted.Stage, interrupted.Recipient, "ProcessCrash",
-                $"the process crashed {crashes} times while this message was in its {interrupted.Stage.ToString().ToLowerInvariant()} stage"
-                + (interrupted.Recipient is null ? string.Empty : $" (recipient {interrupted.Recipient})") + "; the stage is not run again",
-                null, crashes, Now,
-                interrupted.Recipient is null ? null : [new RecipientFailure(AddressRole.To, interrupted.Recipient, ReasonCodes.CrashLoop, interrupted.Stage, "the process crashed while this recipient was mapped")],
-                Partial: _state.DeliveredTo.Count > 0));
+            PersistDeadLetter(MessageRules.CrashLoop(_id, _state, interrupted, crashes, Now));
         });
     }
 
@@ -408,7 +392,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         {
             _runningStage = stage;
             _stageChild ??= _children.Transport(Context, _id);
-            _stageChild.Tell(new StageProtocol.NotifySender(_id, _state.Accepted!.Envelope.NotifyAddress, FailedForNotification(),
+            _stageChild.Tell(new StageProtocol.NotifySender(_id, _state.Accepted!.Envelope.NotifyAddress, MessageRules.FailedForNotification(_state),
                 _state.Accepted.At, _settings.DsnTransport, _settings.ReportingMta));
             return;
         }
@@ -467,7 +451,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                     var mapping = _state.Mapping!;
                     var transport = _dispatchTransport!;
                     var group = _state.PendingRecipients.Where(r => (r.Transport ?? TransportRegistry.Spool) == transport).ToList();
-                    _stageChild.Tell(new StageProtocol.Deliver(_id, transport, mapping.Sender, group, _state.AllMappedRecipients, DeliveryId));
+                    _stageChild.Tell(new StageProtocol.Deliver(_id, transport, mapping.Sender, group, _state.AllMappedRecipients, MessageRules.DeliveryId(_id, _state)));
                     break;
             }
         });
@@ -488,15 +472,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     /// <summary>Past its lifetime: whatever is still pending is dead-lettered GW-EXPIRED (and the sender told, where the route says so).</summary>
     private void Expire(Stage stage)
     {
-        var pending = stage == Stage.Delivery
-            ? _state.PendingRecipients.Select(r => new RecipientFailure(r.Role, r.Target, ReasonCodes.Expired, stage, $"not delivered within {_settings.MessageLifetime}", r.Route)).ToList()
-            : _state.RecipientsToMap.Select(r => new RecipientFailure(r.Role, r.Address, ReasonCodes.Expired, stage, $"not mapped within {_settings.MessageLifetime}")).ToList();
-        var failed = _state.FailedRecipients.Concat(pending).ToList();
         ReleasePermit();
-        PersistDeadLetter(new MessageDeadLettered(
-            _id, ReasonCodes.Expired, stage, pending.FirstOrDefault()?.Address, "MessageExpired",
-            $"the message outlived its lifetime of {_settings.MessageLifetime} (started {_state.LifetimeStart:O}) with {pending.Count} recipient(s) pending",
-            null, _state.DeliveryAttempts, Now, failed, Partial: _state.DeliveredTo.Count > 0));
+        PersistDeadLetter(MessageRules.Expired(_id, _state, stage, _settings.MessageLifetime, Now));
     }
 
     /// <summary>Persists the next delayed retry of a stage, so a restart keeps the schedule, or expires the message when the retry would outlive it.</summary>
@@ -544,28 +521,6 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         if (!_holdingPermit) return;
         _holdingPermit = false;
         _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: true));
-    }
-
-    /// <summary>The recipients a DSN reports: the failed ones, or every recipient when the whole message failed.</summary>
-    private IReadOnlyList<RecipientFailure> FailedForNotification()
-    {
-        var dead = _state.DeadLetter!;
-        return dead.Recipients is { Count: > 0 } listed
-            ? listed
-            : _state.RecipientsToMap.Select(r => new RecipientFailure(r.Role, r.Address, dead.Reason, dead.Stage, dead.ErrorMessage)).ToList();
-    }
-
-    /// <summary>A DSN is owed when the sender can be told and a failed recipient's route (or, for a whole-message failure, any recipient's route) says notify-sender.</summary>
-    private bool ShouldNotify(MessageDeadLettered evt)
-    {
-        var envelope = _state.Accepted?.Envelope;
-        if (envelope is null || string.IsNullOrWhiteSpace(envelope.NotifyAddress)) return false;
-        if (_state.SenderNotifiedBefore) return false; // a sender is told at most once per message, replays included
-        var table = _routes.Current;
-        var routeNames = evt.Recipients is { Count: > 0 } failed
-            ? failed.Select(f => f.Route)
-            : _state.RecipientsToMap.Select(r => table.Find(r.Domain)?.Name);
-        return routeNames.Any(name => name is not null && table.Routes.Any(r => r.Name == name && r.NotifySender));
     }
 
     private void HandleNotified(StageProtocol.NotificationSettled result)
@@ -625,18 +580,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         if (_state.Status != MessageStatus.Mapped || _runningStage != Stage.Delivery) return;
         ReportToCircuit(transientFailure: false);
-        var byTarget = _state.Mapping!.Recipients.GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-        RecipientFailure Failure(RecipientResult r, string reason)
-        {
-            var mapped = byTarget.GetValueOrDefault(r.Recipient);
-            return new RecipientFailure(mapped?.Role ?? AddressRole.To, r.Recipient, reason, Stage.Delivery,
-                $"{result.Transport} answered: {r.Reply ?? "(no reply)"}", mapped?.Route, r.Reply);
-        }
         var receipt = result.Receipt;
-        var delivered = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Delivered).Select(r => r.Recipient).ToList();
-        var refused = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Refused).Select(r => Failure(r, ReasonCodes.RecipientRefused)).ToList();
-        var deferred = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Deferred).Select(r => Failure(r, ReasonCodes.RecipientDeferred)).ToList();
+        var (delivered, refused, deferred) = MessageRules.PartitionReceipt(_state.Mapping!.Recipients, result.Transport, receipt);
         var attempt = _state.DeliveryAttempts + 1;
 
         if (deferred.Count == 0)
@@ -664,24 +609,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Quarantines the recipients that failed for good once nothing else is pending.</summary>
-    private void DeadLetterRecipients()
-    {
-        var failed = _state.FailedRecipients;
-        var first = failed[0];
-        var evt = new MessageDeadLettered(
-            _id,
-            first.Reason,
-            first.Stage,
-            first.Address,
-            nameof(RecipientFailure),
-            $"{failed.Count} recipient(s) failed: " + string.Join("; ", failed.Select(f => $"{f.Address} {f.Reason}")),
-            null,
-            Math.Max(1, _state.DeliveryAttempts),
-            Now,
-            failed,
-            Partial: _state.DeliveredTo.Count > 0);
-        PersistDeadLetter(evt);
-    }
+    private void DeadLetterRecipients() => PersistDeadLetter(MessageRules.RecipientsFailed(_id, _state, Now));
 
     private void HandleStageFailed(StageFailed failed)
     {
@@ -696,29 +624,12 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
             return;
         }
         if (_state.Status == MessageStatus.DeadLettered) return;
-        IReadOnlyList<RecipientFailure>? recipients = ex switch
-        {
-            MessageUnmappableException u => u.Failures,
-            AddressMappingException a => [new RecipientFailure(a.SourceAddress.Role, a.SourceAddress.Address, a.ReasonCode, failed.Stage, ex.Message)],
-            _ => null,
-        };
-        PersistDeadLetter(new MessageDeadLettered(
-            _id,
-            FailureClassifier.ReasonCode(ex),
-            failed.Stage,
-            (ex as PermanentMessageException)?.Address,
-            ex.GetType().FullName ?? ex.GetType().Name,
-            ex.Message,
-            TrimStackTrace(ex.StackTrace),
-            failed.Attempts,
-            Now,
-            recipients,
-            Partial: _state.DeliveredTo.Count > 0));
+        PersistDeadLetter(MessageRules.StageFailed(_id, _state, failed.Stage, ex, failed.Attempts, Now));
     }
 
     private void PersistDeadLetter(MessageDeadLettered evt)
     {
-        PersistTimed(evt with { NotifySender = ShouldNotify(evt) }, e =>
+        PersistTimed(evt with { NotifySender = MessageRules.ShouldNotify(_state, evt, _routes.Current) }, e =>
         {
             _state = _state.Apply(e);
             _metrics.DeadLettered(e.Reason);
@@ -728,12 +639,12 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         });
     }
 
+    /// <summary>At-least-once: until the queue confirms, it is sent again (the queue is idempotent per id and generation).</summary>
     private void SendDeadLetterRecord()
     {
         var dead = _state.DeadLetter!;
-        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(DeadLetterEntry.From(dead, _state.Accepted?.Source, RouteOf(dead), _state.Replays)));
-        // At-least-once: until the queue confirms, keep asking (the queue is idempotent per id).
-        Timers.StartSingleTimer("confirm-dead-letter", ConfirmDeadLetter.Instance, _settings.DeadLetterConfirmInterval);
+        Sends.Send(RecordKey, _deadLetterQueue, new DeadLetterQueueProtocol.RecordDeadLetter(
+            DeadLetterEntry.From(dead, _state.Accepted?.Source, MessageRules.RouteOf(_state, dead, _routes.Current), _state.Replays)));
     }
 
     private void EndStage()
@@ -743,21 +654,6 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         _runningStage = null;
         _unknownRestarts = 0;
         ReleasePermit();
-    }
-
-    /// <summary>Classification overrides for a stage: the route's (of the first recipient concerned), over the global ones.</summary>
-    private IReadOnlyDictionary<string, FailureKind>? ClassificationFor(Stage stage)
-    {
-        var global = _settings.Classification.GetValueOrDefault(stage);
-        var routeName = stage == Stage.Delivery
-            ? _state.PendingRecipients.FirstOrDefault()?.Route
-            : _state.Accepted?.Envelope.Recipients.Select(r => _routes.Current.Find(r.Domain)?.Name).FirstOrDefault(n => n is not null);
-        var routeOverrides = routeName is null ? null : _routes.Current.Routes.FirstOrDefault(r => r.Name == routeName)?.Classification?.GetValueOrDefault(stage);
-        if (routeOverrides is null || routeOverrides.Count == 0) return global;
-        if (global is null || global.Count == 0) return routeOverrides;
-        var merged = new Dictionary<string, FailureKind>(global);
-        foreach (var kv in routeOverrides) merged[kv.Key] = kv.Value;
-        return merged;
     }
 
     protected override void PostStop()
@@ -782,13 +678,6 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         base.OnPersistRejected(cause, @event, sequenceNr);
         Context.Stop(Self);
-    }
-
-    private static string? TrimStackTrace(string? stackTrace)
-    {
-        if (stackTrace is null) return null;
-        var lines = stackTrace.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(8).Select(l => l.TrimEnd());
-        return string.Join('\n', lines);
     }
 
     /// <summary>Self-message: run (or re-run) a stage now.</summary>
@@ -832,15 +721,5 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         public static readonly AbandonIfNotAccepted Instance = new();
     }
 
-    /// <summary>Timer: re-send the dead-letter clearing until confirmed.</summary>
-    private sealed record ConfirmClear
-    {
-        public static readonly ConfirmClear Instance = new();
-    }
 
-    /// <summary>Timer: re-send the dead-letter record until confirmed.</summary>
-    private sealed record ConfirmDeadLetter
-    {
-        public static readonly ConfirmDeadLetter Instance = new();
-    }
 }
