@@ -23,6 +23,8 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 {
     private const string RecordKey = "dead-letter-record";
     private const string ClearKey = "dead-letter-clear";
+    private const string RiskKey = "risk";
+    private const string InterruptionKey = "interruption";
 
     private readonly MessageActorDependencies _deps;
     private readonly LifecycleSettings _settings;
@@ -49,7 +51,16 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Command<MessageProtocol.ResumeMessage>(r => Handle(new Input.Resume(r.AfterCrash)));
         Command<MessageProtocol.PerformOperatorCommand>(op =>
             Handle(new Input.Operate(op.Command.Action, op.Command.By, op.Command.Why, op.Reactivated), op.ReplyTo));
-        Command<RiskGateProtocol.RiskGranted>(_ => Handle(Input.RiskGranted.Instance));
+        Command<RiskGateProtocol.RiskGranted>(_ =>
+        {
+            Sends.Confirm(RiskKey);
+            Handle(Input.RiskGranted.Instance);
+        });
+        Command<RiskGateProtocol.Interruption>(i =>
+        {
+            Sends.Confirm(InterruptionKey);
+            Handle(new Input.CrashReport(i.Stage, i.Row));
+        });
         Command<CircuitProtocol.DispatchAllowed>(a => Handle(new Input.DispatchAllowed(a.Transport)));
         Command<CircuitProtocol.DispatchDeferred>(d => Handle(new Input.DispatchDeferred(d.RetryAfter)));
         Command<StageProtocol.MappingSucceeded>(m => Handle(new Input.Mapped(m.Sender, m.Recipients, m.Failed)));
@@ -78,7 +89,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     private MessageId Id => _lifecycle.Id;
 
-    /// <summary>The at-least-once sends to the dead-letter queue: the record, and the clearing after a replay or purge.</summary>
+    /// <summary>
+    /// The at-least-once sends: to the dead-letter queue, the record and the clearing after a replay or purge; to the risk
+    /// gate, a request for a stage and the question after a crash (so a gate restarted by its back-off loses neither).
+    /// </summary>
     private AtLeastOnceSends Sends => _sends ??= new AtLeastOnceSends(Self, Timers, _deps.Settings.DeadLetterConfirmInterval);
 
     /// <summary>The scheduler's clock: wall time in production, virtual time under Akka.TestKit's TestScheduler, so due times and timers agree.</summary>
@@ -157,7 +171,10 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                     _stageChild = null;
                     break;
                 case Effect.RequestRisk r:
-                    _deps.RiskGate.Tell(new RiskGateProtocol.RequestRisk(Id, r.Suspect));
+                    Sends.Send(RiskKey, _deps.RiskGate, new RiskGateProtocol.RequestRisk(Id, r.Suspect, r.Stage));
+                    break;
+                case Effect.AskInterruption:
+                    Sends.Send(InterruptionKey, _deps.RiskGate, new RiskGateProtocol.QueryInterruption(Id));
                     break;
                 case Effect.ReleaseRisk r:
                     _deps.RiskGate.Tell(new RiskGateProtocol.ReleaseRisk(Id, r.Cleared));

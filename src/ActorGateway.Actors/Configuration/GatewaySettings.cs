@@ -21,6 +21,7 @@ public sealed record GatewaySettings(
     TimeSpan ResumeBackoffMax,
     int RegistrySnapshotEvery,
     int DeadLetterSnapshotEvery,
+    int StageLedgerSnapshotEvery,
     string PickupDir,
     string BadmailDir,
     TimeSpan PickupPollInterval,
@@ -57,6 +58,7 @@ public sealed record GatewaySettings(
             ResumeBackoffMax: c.GetTimeSpan("supervision.resume-backoff-max"),
             RegistrySnapshotEvery: c.GetInt("registry.snapshot-every"),
             DeadLetterSnapshotEvery: c.GetInt("dead-letter-queue.snapshot-every"),
+            StageLedgerSnapshotEvery: c.GetInt("stage-ledger.snapshot-every"),
             PickupDir: Under("pickup.dir"),
             BadmailDir: Under("pickup.badmail-dir"),
             PickupPollInterval: c.GetTimeSpan("pickup.poll-interval"),
@@ -120,7 +122,7 @@ public sealed record GatewaySettings(
         Require(MaxUnknownRestarts >= 0, "supervision.max-unknown-restarts must not be negative");
         Require(TransientRetryMin > TimeSpan.Zero && TransientRetryMax >= TransientRetryMin, "supervision.transient-retry-min/max must be positive and min <= max");
         Require(ResumeBackoffMin > TimeSpan.Zero && ResumeBackoffMax >= ResumeBackoffMin, "supervision.resume-backoff-min/max must be positive and min <= max");
-        Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0, "snapshot-every values must be positive");
+        Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0 && StageLedgerSnapshotEvery > 0, "snapshot-every values must be positive");
         Require(PickupConcurrency > 0, "pickup.concurrency must be at least 1");
         Require(RoutesReloadInterval > TimeSpan.Zero, "routes-reload-interval must be positive");
         Require(MessageLifetime > TimeSpan.Zero, "message-lifetime must be positive");

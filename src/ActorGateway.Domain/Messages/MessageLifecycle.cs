@@ -68,6 +68,9 @@ public sealed record MessageRuntime
 
     /// <summary>Started only for an operator's command (the message was not in flight): it stops again when nothing is left to do.</summary>
     public bool Reactivated { get; init; }
+
+    /// <summary>Resumed after a crash: nothing runs until the stage ledger has said whether a stage of this message was interrupted.</summary>
+    public bool AwaitingCrashReport { get; init; }
 }
 
 /// <summary>A message as its decider sees it: its id, its journaled state and its runtime bookkeeping.</summary>
@@ -90,6 +93,12 @@ public abstract record LifecycleInput
 
     /// <summary>Go on from wherever the journal says; <paramref name="AfterCrash"/>: the last run did not shut down cleanly.</summary>
     public sealed record Resume(bool AfterCrash) : LifecycleInput;
+
+    /// <summary>
+    /// After a crash, the stage ledger's answer: the risky stage this message was inside when the process died
+    /// (<paramref name="InLedger"/>), or null, and the ledger row that entered it.
+    /// </summary>
+    public sealed record CrashReport(Stage? InLedger, long LedgerRow = 0) : LifecycleInput;
 
     /// <summary>Do whatever the journal says comes next (after every step that changed the state).</summary>
     public sealed record Continue : LifecycleInput
@@ -207,7 +216,14 @@ public abstract record LifecycleEffect
         public static readonly ForgetChild Instance = new();
     }
 
-    public sealed record RequestRisk(bool Suspect) : LifecycleEffect;
+    /// <summary>Ask the risk gate to let this message into <paramref name="Stage"/> (it records the entry in the stage ledger first).</summary>
+    public sealed record RequestRisk(bool Suspect, Stage Stage) : LifecycleEffect;
+
+    /// <summary>After a crash: ask the stage ledger whether this message was inside a stage.</summary>
+    public sealed record AskInterruption : LifecycleEffect
+    {
+        public static readonly AskInterruption Instance = new();
+    }
 
     public sealed record ReleaseRisk(bool Cleared) : LifecycleEffect;
 
@@ -283,8 +299,9 @@ public enum ChildDirective
 /// and the failed stage never runs again for it, not after a restart either, because the journal says so.</item>
 /// <item>Outcomes are per recipient: one that cannot be mapped or is refused is dead-lettered alone; one the target
 /// defers is retried alone. Waiting on an open circuit is never the message's fault: only its lifetime ends the wait.</item>
-/// <item>After a crash, a stage that was in flight is counted against the message; at <c>crash-loop-threshold</c> it is
-/// dead-lettered <c>GW-CRASH-LOOP</c>. A suspect maps one recipient at a time, each recorded first.</item>
+/// <item>After a crash, a stage that was in flight (the risk gate's stage ledger says which) is counted against the
+/// message; at <c>crash-loop-threshold</c> it is dead-lettered <c>GW-CRASH-LOOP</c>. A suspect runs alone and maps one
+/// recipient at a time, each recorded first.</item>
 /// </list>
 /// </summary>
 public static class MessageLifecycle
@@ -353,6 +370,7 @@ public static class MessageLifecycle
             {
                 case LifecycleInput.Accept a: Accept(a); break;
                 case LifecycleInput.Resume r: Resume(r.AfterCrash); break;
+                case LifecycleInput.CrashReport c: CrashReport(c.InLedger, c.LedgerRow); break;
                 case LifecycleInput.Continue: Continue(); break;
                 case LifecycleInput.RiskGranted: RiskGranted(); break;
                 case LifecycleInput.DispatchAllowed d: DispatchAllowed(d.Transport); break;
@@ -458,6 +476,7 @@ public static class MessageLifecycle
 
         private void Continue()
         {
+            if (_run.AwaitingCrashReport) return; // the crash report continues
             if (_state.Status == MessageStatus.New)
             {
                 if (_run.Reactivated)
@@ -519,20 +538,39 @@ public static class MessageLifecycle
             _next = null;
         }
 
-        /// <summary>After a restart: a risky stage that was started and never finished was interrupted by a crash.</summary>
+        /// <summary>After a restart. After a crash, first ask the stage ledger whether this message was inside a stage.</summary>
         private void Resume(bool afterCrash)
         {
-            // Only a stage that was actually running when the process died counts; a suspect from an earlier
-            // crash that did not get its turn stays a suspect with its count unchanged.
-            var interrupted = afterCrash ? _state.InProgress : null;
-            if (afterCrash) Do(new LifecycleEffect.ReportSuspect(!_state.IsFinished && (interrupted is not null || _state.Crashes > 0)));
+            if (!afterCrash)
+            {
+                ThenContinue();
+                return;
+            }
+            _run = _run with { AwaitingCrashReport = true };
+            Do(LifecycleEffect.AskInterruption.Instance);
+        }
+
+        /// <summary>
+        /// A risky stage that was entered and never finished was interrupted by the crash. The message's own
+        /// <c>StageStarted</c> (written only by a suspect, with the recipient it was mapping) says so, or else the
+        /// stage ledger does, when the stage it names is still the message's next one and that ledger entry was not counted
+        /// before. Only a stage that was actually running counts: a suspect from an earlier crash that did not get its turn
+        /// (its entry is still the one counted) stays a suspect, its count unchanged.
+        /// </summary>
+        private void CrashReport(Stage? inLedger, long ledgerRow)
+        {
+            if (!_run.AwaitingCrashReport) return;
+            _run = _run with { AwaitingCrashReport = false };
+            var uncounted = inLedger is { } stage && stage == _state.NextStage && ledgerRow != _state.CountedLedgerRow;
+            var interrupted = _state.InProgress ?? (uncounted ? new StageStarted(_id, inLedger!.Value, now) : null);
+            Do(new LifecycleEffect.ReportSuspect(!_state.IsFinished && (interrupted is not null || _state.Crashes > 0)));
             if (interrupted is null || _state.IsFinished)
             {
                 ThenContinue();
                 return;
             }
             var crashes = _state.Crashes + 1;
-            Emit(new StageInterrupted(_id, interrupted.Stage, crashes, now, interrupted.Recipient));
+            Emit(new StageInterrupted(_id, interrupted.Stage, crashes, now, interrupted.Recipient, inLedger is null ? null : ledgerRow));
             if (crashes < Settings.CrashLoopThreshold)
             {
                 Log(LifecycleLogLevel.Warning, "{Code} {MessageId} was in its {Stage} stage (recipient {Recipient}) when the process crashed ({Crashes} of {Threshold}); it runs again alone",
@@ -561,7 +599,7 @@ public static class MessageLifecycle
             }
             Do(new LifecycleEffect.CancelTimer(LifetimeTimer));
             _run = _run with { AwaitingDispatch = null, DispatchTransport = transport, AwaitingPermit = Stage.Delivery };
-            Do(new LifecycleEffect.RequestRisk(Suspect: _state.Crashes > 0));
+            Do(new LifecycleEffect.RequestRisk(Suspect: _state.Crashes > 0, Stage.Delivery));
         }
 
         private void LifetimeElapsed()
@@ -615,10 +653,14 @@ public static class MessageLifecycle
                 return;
             }
             _run = _run with { AwaitingPermit = stage };
-            Do(new LifecycleEffect.RequestRisk(Suspect: _state.Crashes > 0));
+            Do(new LifecycleEffect.RequestRisk(Suspect: _state.Crashes > 0, stage));
         }
 
-        /// <summary>Records the risk durably, then runs the stage. A crash suspect maps one recipient at a time, each recorded first.</summary>
+        /// <summary>
+        /// Runs the stage; the gate's permit means its stage ledger holds the entry durably. A crash suspect (in careful mode,
+        /// alone) records the stage in its own journal too, and maps one recipient at a time, each recorded first, so a
+        /// crash loop names the recipient. The happy path writes no row for a stage's start.
+        /// </summary>
         private void StartRisky(Stage stage)
         {
             if (_state.NextStage != stage)
@@ -634,7 +676,7 @@ public static class MessageLifecycle
                 MapNextCarefully();
                 return;
             }
-            Emit(new StageStarted(_id, stage, now));
+            if (_state.Crashes > 0) Emit(new StageStarted(_id, stage, now));
             if (stage == Stage.Mapping)
             {
                 Do(new LifecycleEffect.MapRecipients(_state.Accepted!.Envelope with { Recipients = _state.RecipientsToMap }, Probe: false));

@@ -75,7 +75,7 @@ public class MessageLifecycleTests
         Assert.Equal(T0, accepted.At);
         Assert.Equal(MessageStatus.Accepted, state.Journal.Status);
         Assert.Contains(Effect.ReplyAccepted.Instance, effects);
-        Assert.Contains(new Effect.RequestRisk(Suspect: false), effects);
+        Assert.Contains(new Effect.RequestRisk(Suspect: false, Stage.Mapping), effects);
         Assert.Equal(Stage.Mapping, state.Runtime.AwaitingPermit);
     }
 
@@ -89,11 +89,12 @@ public class MessageLifecycleTests
     }
 
     [Fact]
-    public void Should_record_the_stage_start_before_running_the_mapper()
+    public void Should_run_the_mapper_without_a_journal_row_once_the_gate_granted()
     {
+        // The gate's stage ledger holds the entry durably before it grants; the happy path writes no StageStarted.
         var (state, decision) = Step(Accepted(), Input.RiskGranted.Instance);
 
-        Assert.Equal(Stage.Mapping, Assert.IsType<StageStarted>(Assert.Single(decision.Events)).Stage);
+        Assert.Empty(decision.Events);
         var map = Assert.IsType<Effect.MapRecipients>(Assert.Single(decision.Effects));
         Assert.False(map.Probe);
         Assert.Equal([John], map.Envelope.Recipients);
@@ -121,11 +122,11 @@ public class MessageLifecycleTests
     {
         var (afterDispatch, dispatched) = Step(AwaitingDispatch(), new Input.DispatchAllowed("spool"));
         Assert.Contains(new Effect.CancelTimer(MessageLifecycle.LifetimeTimer), dispatched.Effects);
-        Assert.Contains(new Effect.RequestRisk(false), dispatched.Effects);
+        Assert.Contains(new Effect.RequestRisk(false, Stage.Delivery), dispatched.Effects);
 
         var (_, granted) = Step(afterDispatch, Input.RiskGranted.Instance);
 
-        Assert.Equal(Stage.Delivery, Assert.IsType<StageStarted>(Assert.Single(granted.Events)).Stage);
+        Assert.Empty(granted.Events);
         var deliver = Assert.IsType<Effect.Deliver>(Assert.Single(granted.Effects));
         Assert.Equal(("spool", Id), (deliver.Transport, deliver.DeliveryId));
         Assert.Equal([JohnMapped], deliver.Recipients);
@@ -265,34 +266,77 @@ public class MessageLifecycleTests
     }
 
     [Fact]
-    public void Should_count_an_interrupted_stage_after_a_crash_and_quarantine_it_at_the_threshold()
+    public void Should_wait_for_the_stage_ledger_after_a_crash_before_anything_runs()
     {
-        var interrupted = MappingRuns();
+        var (waiting, events, effects) = Run(MappingRuns() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true));
 
-        var first = Run(interrupted with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true));
-        Assert.Equal(1, Assert.IsType<StageInterrupted>(first.Events[0]).Crashes);
+        Assert.Empty(events);
+        Assert.Equal([Effect.AskInterruption.Instance], effects);
+        Assert.Empty(Run(waiting, Input.Continue.Instance).Effects);
+        Assert.Empty(Run(Accepted(), new Input.CrashReport(Stage.Mapping)).Events); // not asked: ignored
+    }
+
+    [Fact]
+    public void Should_count_a_stage_the_ledger_held_open_and_quarantine_it_at_the_threshold()
+    {
+        var resumed = Run(MappingRuns() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
+
+        var first = Run(resumed, new Input.CrashReport(Stage.Mapping));
+        var interrupted = Assert.IsType<StageInterrupted>(first.Events[0]);
+        Assert.Equal((Stage.Mapping, 1), (interrupted.Stage, interrupted.Crashes));
         Assert.Contains(new Effect.ReportSuspect(true), first.Effects);
-        Assert.Contains(new Effect.RequestRisk(Suspect: true), first.Effects);
+        Assert.Contains(new Effect.RequestRisk(Suspect: true, Stage.Mapping), first.Effects);
 
-        // Runs again alone, one recipient at a time, each recorded first; the process dies again.
+        // A suspect runs alone, recording each recipient first in its own journal; the process dies again.
         var careful = Run(first.State, Input.RiskGranted.Instance);
         Assert.Equal(John.Address, Assert.IsType<StageStarted>(Assert.Single(careful.Events)).Recipient);
         Assert.True(Assert.Single(careful.Effects.OfType<Effect.MapRecipients>()).Probe);
 
-        var second = Run(careful.State with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true));
+        var again = Run(careful.State with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
+        var second = Run(again, new Input.CrashReport(Stage.Mapping));
         var dead = Assert.IsType<MessageDeadLettered>(second.Events[1]);
         Assert.Equal((ReasonCodes.CrashLoop, John.Address), (dead.Reason, dead.Recipient));
         Assert.Contains(new Effect.ReleaseRisk(Cleared: true), second.Effects);
     }
 
     [Fact]
+    public void Should_not_count_the_same_ledger_entry_twice_for_a_suspect_that_waited_its_turn()
+    {
+        var resumed = Run(MappingRuns() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
+        var counted = Run(resumed, new Input.CrashReport(Stage.Mapping, LedgerRow: 17)).State;
+        Assert.Equal(17, counted.Journal.CountedLedgerRow);
+
+        // The process died again before this suspect got its turn: the ledger still holds the row-17 entry.
+        var again = Run(counted with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
+        var (_, events, effects) = Run(again, new Input.CrashReport(Stage.Mapping, LedgerRow: 17));
+
+        Assert.Empty(events);
+        Assert.Contains(new Effect.ReportSuspect(true), effects); // still a suspect, its count unchanged
+        Assert.Equal(1, again.Journal.Crashes);
+    }
+
+    [Fact]
     public void Should_not_count_a_crash_against_a_message_that_was_not_in_a_stage()
     {
-        var (_, events, effects) = Run(AwaitingDispatch() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true));
+        var resumed = Run(AwaitingDispatch() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
+
+        var (_, events, effects) = Run(resumed, new Input.CrashReport(null));
 
         Assert.Empty(events);
         Assert.Contains(new Effect.ReportSuspect(false), effects);
         Assert.Contains(new Effect.RequestDispatch("spool"), effects);
+    }
+
+    [Fact]
+    public void Should_not_blame_a_stale_ledger_entry_for_a_stage_the_journal_shows_finished()
+    {
+        // Mapped durably, and the process died before the ledger recorded that mapping was left.
+        var resumed = Run(AwaitingDispatch() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
+
+        var (_, events, effects) = Run(resumed, new Input.CrashReport(Stage.Mapping));
+
+        Assert.Empty(events);
+        Assert.Contains(new Effect.ReportSuspect(false), effects);
     }
 
     [Fact]
@@ -339,7 +383,7 @@ public class MessageLifecycleTests
         Assert.Equal(1, Assert.IsType<ReplayRequested>(Assert.Single(events)).Replay);
         Assert.Contains(Effect.StopSendingRecord.Instance, effects);
         Assert.Contains(new Effect.SendClear(0, "replayed"), effects);
-        Assert.Contains(new Effect.RequestRisk(false), effects);
+        Assert.Contains(new Effect.RequestRisk(false, Stage.Mapping), effects);
         Assert.False(replayed.Runtime.RecordConfirmed);
 
         var (_, cleared) = Step(replayed, new Input.ClearConfirmed(0));
