@@ -806,6 +806,8 @@ public static class MessageLifecycle
                 return;
             }
             if (_state.Status == MessageStatus.DeadLettered) return;
+            // The stage ended without taking the process down: a crash suspect is cleared, and the gate may let others in.
+            ReleasePermit();
             DeadLetter(MessageRules.StageFailed(_id, _state, failed.Stage, ex, failed.Attempts, now));
         }
 

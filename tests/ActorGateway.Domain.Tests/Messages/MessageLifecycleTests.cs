@@ -193,6 +193,20 @@ public class MessageLifecycleTests
     }
 
     [Fact]
+    public void Should_clear_a_crash_suspect_whose_stage_fails_for_good_without_a_crash()
+    {
+        // A suspect holding the gate's permit: its stage failing permanently proves it did not kill the process.
+        var resumed = Run(MappingRuns() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
+        var suspect = Run(Run(resumed, new Input.CrashReport(Stage.Mapping, 1)).State, Input.RiskGranted.Instance).State;
+        Assert.True(suspect.Runtime.HoldingPermit);
+
+        var (state, _, effects) = Run(suspect, new Input.StageFailed(Stage.Mapping, new AddressMappingException(ReasonCodes.MapBlankDisplayName, John, "blank"), 1));
+
+        Assert.Contains(new Effect.ReleaseRisk(Cleared: true), effects);
+        Assert.False(state.Runtime.HoldingPermit);
+    }
+
+    [Fact]
     public void Should_restart_an_unknown_failure_at_once_then_retry_later_then_quarantine()
     {
         var state = MappingRuns();
