@@ -48,8 +48,8 @@ public sealed class DeadLetterQueueActorSpecs : Akka.TestKit.Xunit2.TestKit
         var b = Entry(ReasonCodes.NoRoute);
         queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(a));
         queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(b));
-        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
-        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
+        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(TimeSpan.FromSeconds(15));
+        await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(TimeSpan.FromSeconds(15));
 
         queue.Tell(new DeadLetterQueueProtocol.ListDeadLetters(Reason: ReasonCodes.NoRoute));
         Assert.Equal(b.MessageId, (await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterList>()).Entries.Single().MessageId);
@@ -66,7 +66,7 @@ public sealed class DeadLetterQueueActorSpecs : Akka.TestKit.Xunit2.TestKit
         foreach (var e in entries)
         {
             queue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(e));
-            await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>();
+            await ExpectMsgAsync<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(TimeSpan.FromSeconds(15));
         }
         Watch(queue);
         Sys.Stop(queue);
