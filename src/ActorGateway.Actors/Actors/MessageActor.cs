@@ -51,11 +51,7 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
         Command<MessageProtocol.ResumeMessage>(r => Handle(new Input.Resume(r.AfterCrash)));
         Command<MessageProtocol.PerformOperatorCommand>(op =>
             Handle(new Input.Operate(op.Command.Action, op.Command.By, op.Command.Why, op.Reactivated), op.ReplyTo));
-        Command<RiskGateProtocol.RiskGranted>(_ =>
-        {
-            Sends.Confirm(RiskKey);
-            Handle(Input.RiskGranted.Instance);
-        });
+        Command<RiskGateProtocol.RiskGranted>(g => Handle(new Input.RiskGranted(g.Stage)));
         Command<RiskGateProtocol.Interruption>(i =>
         {
             Sends.Confirm(InterruptionKey);
@@ -172,6 +168,9 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
                     break;
                 case Effect.RequestRisk r:
                     Sends.Send(RiskKey, _deps.RiskGate, new RiskGateProtocol.RequestRisk(Id, r.Suspect, r.Stage));
+                    break;
+                case Effect.StopRequestingRisk:
+                    Sends.Confirm(RiskKey);
                     break;
                 case Effect.AskInterruption:
                     Sends.Send(InterruptionKey, _deps.RiskGate, new RiskGateProtocol.QueryInterruption(Id));

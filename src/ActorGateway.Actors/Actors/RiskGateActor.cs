@@ -23,8 +23,8 @@ public static class RiskGateProtocol
     /// </summary>
     public sealed record RequestRisk(MessageId MessageId, bool Suspect, Stage Stage);
 
-    /// <summary>Gate → message actor.</summary>
-    public sealed record RiskGranted(MessageId MessageId);
+    /// <summary>Gate → message actor: <paramref name="Stage"/> may run; its ledger entry is durable.</summary>
+    public sealed record RiskGranted(MessageId MessageId, Stage Stage);
 
     /// <summary>Message actor → gate: my risky stage is over (done, failed, quarantined, or I am stopping).</summary>
     public sealed record ReleaseRisk(MessageId MessageId, bool Cleared);
@@ -163,7 +163,7 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
         if (_writing.Contains(id)) return; // asked again while its row is being written; the write answers
         if (_ledger.StageOf(id)?.Stage == stage && !_left.Contains(id))
         {
-            requester.Tell(new RiskGateProtocol.RiskGranted(id));
+            requester.Tell(new RiskGateProtocol.RiskGranted(id, stage));
             return;
         }
         _toGrant[id] = (stage, requester);
@@ -185,7 +185,7 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
         {
             _ledger = _ledger.Apply(e, LastSequenceNr);
             _writing.Clear();
-            foreach (var (id, (_, requester)) in grants) requester.Tell(new RiskGateProtocol.RiskGranted(id));
+            foreach (var (id, (stage, requester)) in grants) requester.Tell(new RiskGateProtocol.RiskGranted(id, stage));
             if (++_sinceSnapshot >= _snapshotEvery)
             {
                 _sinceSnapshot = 0;

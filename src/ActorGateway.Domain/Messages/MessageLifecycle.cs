@@ -106,11 +106,8 @@ public abstract record LifecycleInput
         public static readonly Continue Instance = new();
     }
 
-    /// <summary>The risk gate allows a risky stage now.</summary>
-    public sealed record RiskGranted : LifecycleInput
-    {
-        public static readonly RiskGranted Instance = new();
-    }
+    /// <summary>The risk gate allows <paramref name="Stage"/> now (its stage ledger holds the entry).</summary>
+    public sealed record RiskGranted(Stage Stage) : LifecycleInput;
 
     /// <summary>The transport's circuit lets this message try a delivery.</summary>
     public sealed record DispatchAllowed(string Transport) : LifecycleInput;
@@ -218,6 +215,12 @@ public abstract record LifecycleEffect
 
     /// <summary>Ask the risk gate to let this message into <paramref name="Stage"/> (it records the entry in the stage ledger first).</summary>
     public sealed record RequestRisk(bool Suspect, Stage Stage) : LifecycleEffect;
+
+    /// <summary>The permit arrived: stop repeating the request.</summary>
+    public sealed record StopRequestingRisk : LifecycleEffect
+    {
+        public static readonly StopRequestingRisk Instance = new();
+    }
 
     /// <summary>After a crash: ask the stage ledger whether this message was inside a stage.</summary>
     public sealed record AskInterruption : LifecycleEffect
@@ -372,7 +375,7 @@ public static class MessageLifecycle
                 case LifecycleInput.Resume r: Resume(r.AfterCrash); break;
                 case LifecycleInput.CrashReport c: CrashReport(c.InLedger, c.LedgerRow); break;
                 case LifecycleInput.Continue: Continue(); break;
-                case LifecycleInput.RiskGranted: RiskGranted(); break;
+                case LifecycleInput.RiskGranted g: RiskGranted(g.Stage); break;
                 case LifecycleInput.DispatchAllowed d: DispatchAllowed(d.Transport); break;
                 case LifecycleInput.DispatchDeferred d:
                     _run = _run with { AwaitingDispatch = null };
@@ -583,9 +586,11 @@ public static class MessageLifecycle
             DeadLetter(MessageRules.CrashLoop(_id, _state, interrupted, crashes, now));
         }
 
-        private void RiskGranted()
+        private void RiskGranted(Stage granted)
         {
-            if (_run.AwaitingPermit is not { } stage) return;
+            // A late answer to an earlier request (repeats are sent until answered) is not a permit for what waits now.
+            if (_run.AwaitingPermit is not { } stage || stage != granted) return;
+            Do(LifecycleEffect.StopRequestingRisk.Instance);
             _run = _run with { AwaitingPermit = null, HoldingPermit = true };
             StartRisky(stage);
         }

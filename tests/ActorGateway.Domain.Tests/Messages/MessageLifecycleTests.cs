@@ -60,11 +60,11 @@ public class MessageLifecycleTests
 
     private static Lifecycle Accepted(params SourceAddress[] to) => Run(Lifecycle.New(Id), Submission(to)).State;
 
-    private static Lifecycle MappingRuns(params SourceAddress[] to) => Run(Accepted(to), Input.RiskGranted.Instance).State;
+    private static Lifecycle MappingRuns(params SourceAddress[] to) => Run(Accepted(to), new Input.RiskGranted(Stage.Mapping)).State;
 
     private static Lifecycle AwaitingDispatch() => Run(MappingRuns(), new Input.Mapped(SenderMapped, [JohnMapped], [])).State;
 
-    private static Lifecycle DeliveryRuns() => Run(Run(AwaitingDispatch(), new Input.DispatchAllowed("spool")).State, Input.RiskGranted.Instance).State;
+    private static Lifecycle DeliveryRuns() => Run(Run(AwaitingDispatch(), new Input.DispatchAllowed("spool")).State, new Input.RiskGranted(Stage.Delivery)).State;
 
     [Fact]
     public void Should_accept_durably_then_reply_and_ask_the_risk_gate_for_mapping()
@@ -92,14 +92,28 @@ public class MessageLifecycleTests
     public void Should_run_the_mapper_without_a_journal_row_once_the_gate_granted()
     {
         // The gate's stage ledger holds the entry durably before it grants; the happy path writes no StageStarted.
-        var (state, decision) = Step(Accepted(), Input.RiskGranted.Instance);
+        var (state, decision) = Step(Accepted(), new Input.RiskGranted(Stage.Mapping));
 
         Assert.Empty(decision.Events);
-        var map = Assert.IsType<Effect.MapRecipients>(Assert.Single(decision.Effects));
+        Assert.Equal(Effect.StopRequestingRisk.Instance, decision.Effects[0]);
+        var map = Assert.IsType<Effect.MapRecipients>(Assert.Single(decision.Effects.OfType<Effect.MapRecipients>()));
         Assert.False(map.Probe);
         Assert.Equal([John], map.Envelope.Recipients);
         Assert.Equal(Stage.Mapping, state.Runtime.Running);
         Assert.True(state.Runtime.HoldingPermit);
+    }
+
+    [Fact]
+    public void Should_take_no_late_permit_for_an_earlier_stage()
+    {
+        var (afterDispatch, _) = Step(AwaitingDispatch(), new Input.DispatchAllowed("spool"));
+
+        var (state, decision) = Step(afterDispatch, new Input.RiskGranted(Stage.Mapping)); // a repeat's answer, after mapping ended
+
+        Assert.Empty(decision.Events);
+        Assert.Empty(decision.Effects);
+        Assert.Equal(Stage.Delivery, state.Runtime.AwaitingPermit);
+        Assert.Contains(Effect.StopRequestingRisk.Instance, Step(afterDispatch, new Input.RiskGranted(Stage.Delivery)).Decision.Effects);
     }
 
     [Fact]
@@ -124,10 +138,10 @@ public class MessageLifecycleTests
         Assert.Contains(new Effect.CancelTimer(MessageLifecycle.LifetimeTimer), dispatched.Effects);
         Assert.Contains(new Effect.RequestRisk(false, Stage.Delivery), dispatched.Effects);
 
-        var (_, granted) = Step(afterDispatch, Input.RiskGranted.Instance);
+        var (_, granted) = Step(afterDispatch, new Input.RiskGranted(Stage.Delivery));
 
         Assert.Empty(granted.Events);
-        var deliver = Assert.IsType<Effect.Deliver>(Assert.Single(granted.Effects));
+        var deliver = Assert.Single(granted.Effects.OfType<Effect.Deliver>());
         Assert.Equal(("spool", Id), (deliver.Transport, deliver.DeliveryId));
         Assert.Equal([JohnMapped], deliver.Recipients);
     }
@@ -151,7 +165,7 @@ public class MessageLifecycleTests
     public void Should_retry_only_deferred_recipients_with_a_persisted_schedule()
     {
         var state = Run(Run(Run(MappingRuns(John, Ann), new Input.Mapped(SenderMapped, [JohnMapped, AnnMapped], [])).State,
-            new Input.DispatchAllowed("spool")).State, Input.RiskGranted.Instance).State;
+            new Input.DispatchAllowed("spool")).State, new Input.RiskGranted(Stage.Delivery)).State;
         var receipt = new DeliveryReceipt("x", false,
         [
             new RecipientResult("JSMITH@VMNODE1", RecipientDisposition.Delivered, "250"),
@@ -197,7 +211,7 @@ public class MessageLifecycleTests
     {
         // A suspect holding the gate's permit: its stage failing permanently proves it did not kill the process.
         var resumed = Run(MappingRuns() with { Runtime = MessageRuntime.Initial }, new Input.Resume(AfterCrash: true)).State;
-        var suspect = Run(Run(resumed, new Input.CrashReport(Stage.Mapping, 1)).State, Input.RiskGranted.Instance).State;
+        var suspect = Run(Run(resumed, new Input.CrashReport(Stage.Mapping, 1)).State, new Input.RiskGranted(Stage.Mapping)).State;
         Assert.True(suspect.Runtime.HoldingPermit);
 
         var (state, _, effects) = Run(suspect, new Input.StageFailed(Stage.Mapping, new AddressMappingException(ReasonCodes.MapBlankDisplayName, John, "blank"), 1));
@@ -302,7 +316,7 @@ public class MessageLifecycleTests
         Assert.Contains(new Effect.RequestRisk(Suspect: true, Stage.Mapping), first.Effects);
 
         // A suspect runs alone, recording each recipient first in its own journal; the process dies again.
-        var careful = Run(first.State, Input.RiskGranted.Instance);
+        var careful = Run(first.State, new Input.RiskGranted(Stage.Mapping));
         Assert.Equal(John.Address, Assert.IsType<StageStarted>(Assert.Single(careful.Events)).Recipient);
         Assert.True(Assert.Single(careful.Effects.OfType<Effect.MapRecipients>()).Probe);
 
