@@ -465,6 +465,8 @@
     const summary = h('dl', { class: 'summary' },
       h('dt', {}, 'Subject'), h('dd', { 'data-testid': 'subject' }, m.subject === null || m.subject === undefined ? h('span', { class: 'muted' }, '(none)') : m.subject),
       h('dt', {}, 'From'), h('dd', {}, address(m.sender)),
+      h('dt', {}, 'Message-ID'), h('dd', { 'data-testid': 'source-message-id' }, headerOf(m.timeline, 'sourceMessageId') || '—'),
+      h('dt', {}, 'Return-Path'), h('dd', {}, headerOf(m.timeline, 'returnPath') || '—'),
       h('dt', {}, 'Source'), h('dd', {}, m.source || '—'),
       h('dt', {}, 'Delivered to'), h('dd', {}, (m.deliveredTo || []).join(', ') || '—'));
 
@@ -522,6 +524,11 @@
   function address(a) {
     if (!a) return '—';
     return h('span', {}, a.address, ' ', h('span', { class: 'muted' }, 'display name '), literal(a.displayName));
+  }
+
+  function headerOf(timeline, field) {
+    const accepted = timeline.find((t) => t.type.startsWith('message-accepted'));
+    return accepted && accepted.event.envelope ? accepted.event.envelope[field] : null;
   }
 
   function lastMapping(timeline) {
