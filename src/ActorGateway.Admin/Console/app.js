@@ -64,7 +64,7 @@
     if (text === null || text === undefined) return h('span', { class: 'muted' }, '(none)');
     const shown = JSON.stringify(text);
     const blank = text.trim().length === 0;
-    return h('span', { class: 'literal' }, shown, blank ? h('span', { class: 'muted' }, ' (blank: ' + describeBlank(text) + ')') : null);
+    return h('span', {}, h('span', { class: 'literal' }, shown), blank ? h('span', { class: 'muted literal-note' }, 'blank: ' + describeBlank(text)) : null);
   }
   function describeBlank(text) {
     if (text.length === 0) return 'empty';
@@ -201,8 +201,8 @@
     clearAlert();
     generation++;
     document.title = title + ' · ActorGateway console';
-    const nav = h('nav', { 'aria-label': 'Breadcrumb', class: 'crumbs' }, link('#/', 'Overview'), crumbs.map((c) => [' › ', c]));
-    main.replaceChildren(nav, h('h1', {}, title));
+    const nav = crumbs.length || title !== 'Overview' ? h('nav', { 'aria-label': 'Breadcrumb', class: 'crumbs' }, link('#/', 'Overview'), crumbs.map((c) => [' › ', c])) : null;
+    main.replaceChildren(...[nav, h('h1', {}, title)].filter(Boolean));
     return generation;
   }
   function current(gen) { return gen === generation; }
@@ -254,11 +254,11 @@
       card('In flight', h('span', { class: 'big', 'data-testid': 'in-flight' }, String(status.gateway.registered)),
         h('div', { class: 'muted' }, status.gateway.running + ' running, ' + status.gateway.waiting + ' waiting, at most ' + status.gateway.maxInFlight)),
       card('Delivered', h('span', { class: 'big', 'data-testid': 'delivered' }, String(sum('gateway_messages_delivered_total'))),
-        h('div', { class: 'muted' }, 'since this process started (metrics); ' + sum('gateway_messages_received_total') + ' received')),
+        h('div', { class: 'muted' }, 'since start (metrics); ' + sum('gateway_messages_received_total') + ' received')),
       card('Quarantined', h('span', { class: 'big', 'data-testid': 'quarantined' }, String(status.deadLetters.count)),
         h('div', { class: 'muted' }, 'in the dead-letter queue (journal)')),
       card('Held', h('span', { class: 'big', 'data-testid': 'held' }, String(Math.max(0, actions('hold') - actions('release')))),
-        h('div', { class: 'muted' }, 'holds less releases since this process started (metrics); a message\'s page shows its own hold')),
+        h('div', { class: 'muted' }, 'holds less releases since start (metrics)')),
       card('Circuits', circuits(metrics)),
     );
 
@@ -271,7 +271,7 @@
       const from = Math.min(...times);
       const to = Math.max(Date.now(), ...times);
       groups.append(h('div', { class: 'table-wrap' }, h('table', { class: 'groups' },
-        h('caption', { class: 'muted' }, grouped.total + ' quarantined; arrivals from ', when(new Date(from).toISOString()), ' to now'),
+        h('caption', { class: 'muted' }, grouped.total + ' quarantined. Arrivals: 24 bars from the oldest entry (' + new Date(from).toISOString().replace('T', ' ').slice(0, 19) + ' UTC) to now.'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col', class: 'num' }, 'Count'), h('th', { scope: 'col' }, 'Oldest'), h('th', { scope: 'col' }, 'Newest'), h('th', { scope: 'col' }, 'Arrivals'))),
         h('tbody', {}, grouped.groups.map((g) => h('tr', { 'data-reason': g.key },
           h('th', { scope: 'row' }, link(groupHref(g.key, { reason: g.key }), g.key), g.key.startsWith('GW-MAP-') ? [' ', badge('mapping fix', 'fix')] : null),
