@@ -130,10 +130,58 @@ public sealed class ConsoleSpecs
         await Expect(page.Locator("#confirm-dialog")).ToBeHiddenAsync();
         Assert.True((bool)(await s.GetJsonAsync($"api/v1/messages/{otherId}"))!["quarantined"]!);
 
+        // Hold and release, with the reason typed once; the journal names the operator.
+        await page.Locator("#action-reason").FillAsync("looking at it");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Hold" }).ClickAsync();
+        await Expect(page.GetByTestId("message-status")).ToContainTextAsync("held by alice: looking at it");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Replay" })).ToBeDisabledAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Release" }).ClickAsync();
+        await Expect(page.GetByTestId("message-status")).Not.ToContainTextAsync("held by");
+        await Expect(page.GetByTestId("timeline").Locator("li[data-type='hold-released.v1']")).ToContainTextAsync("released by alice");
+
+        // 7. The rest of the group: a bulk dry run (they would fail again), then a paced bulk replay with its progress.
+        await page.GotoAsync(s.Url + "#/group/" + ReasonCodes.MapBlankDisplayName);
+        await Expect(page.Locator("tr[data-message-id]")).ToHaveCountAsync(2);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Dry-run a replay" }).ClickAsync();
+        await Expect(page.Locator("section.dry-run")).ToContainTextAsync("2 of 2 examined: 0 would map, 2 would fail again");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay all 2 (paced)…" }).ClickAsync();
+        await page.Locator("#confirm-reason").FillAsync("check they still fail");
+        await page.Locator("#confirm-reason").PressAsync("Enter");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/job/"));
+        await Expect(page.Locator("section.job")).ToContainTextAsync("2 of 2 replayed");
+        await Expect(page.Locator("section.job .badge").First).ToHaveTextAsync("done");
+        await Expect(page.Locator("section.job")).ToContainTextAsync("dead-lettered 2");
+        await Expect(page.Locator("#job-progress")).ToHaveAttributeAsync("value", "2");
+
+        // 8. The guided fix for the whole group: both recipients, one dry run, one write, two replays.
+        await page.GotoAsync(s.Url + "#/group/" + ReasonCodes.MapBlankDisplayName);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Guided mapping fix…" }).ClickAsync();
+        await Expect(page.Locator("form.fix tbody tr")).ToHaveCountAsync(2);
+        foreach (var (address, userId) in new[] { ("asmith@contoso.com", "ASMITH"), ("bwong@contoso.com", "BWONG") })
+        {
+            var fixRow = page.Locator($"form.fix tr[data-recipient='{address}']");
+            await fixRow.Locator("input[name='userId']").FillAsync(userId);
+            await fixRow.Locator("input[name='node']").FillAsync("VMNODE1");
+        }
+        await page.Locator("#fix-why").FillAsync("both blank in the source directory");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Dry run" }).ClickAsync();
+        await Expect(page.Locator("section.dry-run")).ToContainTextAsync("2 of 2 would map");
+        await page.Locator("#apply-fix").ClickAsync();
+        await Expect(page.GetByTestId("fix-done")).ToContainTextAsync("2 replayed");
+        await page.GotoAsync(s.Url + "#/");
+        await Expect(page.Locator("main")).ToContainTextAsync("The quarantine is empty.");
+        await ConsoleSession.WaitAsync(() => Task.FromResult(Directory.GetFiles(s.Outbound, "*.eml").Length == 3), () => $"not all three in the spool\n{s.GatewayOutput}");
+        await page.GotoAsync(s.Url + "#/directory");
+        await Expect(page.Locator("main tbody tr")).ToHaveCountAsync(3);
+
         // Phone width: nothing overflows the page sideways (tables scroll inside their box).
         await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync(s.Url + "#/message/" + poisonId);
+        await Expect(page.GetByTestId("message-status")).ToContainTextAsync("delivered");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "a message overflows a phone-width screen");
+        await s.ScreenshotAsync("message-phone");
         await page.GotoAsync(s.Url + "#/");
-        await Expect(groupRow.GetByTestId("count")).ToHaveTextAsync("2");
+        await Expect(page.GetByTestId("quarantined")).ToHaveTextAsync("0");
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the overview overflows a phone-width screen");
         await s.ScreenshotAsync("overview-phone");
     }
@@ -188,6 +236,26 @@ public sealed class ConsoleSpecs
         await page.GotoAsync(s.Url + "#/message/" + id);
         await page.GetByRole(AriaRole.Button, new() { Name = "Hold" }).ClickAsync();
         await Expect(page.Locator("#alert")).ToContainTextAsync(ReasonCodes.AdminTokenRequired);
+
+        // The export is the original, byte for byte, headers and all.
+        var export = page.GetByRole(AriaRole.Button, new() { Name = "Export .eml" });
+        await Expect(export).ToBeEnabledAsync();
+        var consoleLines = new List<string>();
+        page.Console += (_, m) => consoleLines.Add(m.Text);
+        IDownload download;
+        try
+        {
+            download = await page.RunAndWaitForDownloadAsync(() => export.ClickAsync(), new() { Timeout = 10_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("no download; alert: " + await page.Locator("#alert").TextContentAsync() + "; console: " + string.Join(" | ", consoleLines));
+            throw;
+        }
+        Assert.Equal(id + ".eml", download.SuggestedFilename);
+        var exported = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Contains("X-Evil: <iframe src=\"javascript:alert('header')\"></iframe>", exported);
+        Assert.Null(await page.EvaluateAsync<string?>("() => window.__pwned ?? null"));
 
         // The console's answers carry the CSP; without a token it answers for loopback names only.
         using var index = await s.Http.GetAsync("");
