@@ -268,10 +268,11 @@
     } else {
       const entries = listed.deadLetters;
       const times = entries.map((e) => Date.parse(e.at)).filter((t) => !isNaN(t));
-      const from = Math.min(...times);
+      // At least the last hour, so a fresh quarantine shows its arrivals at the right end, next to now.
       const to = Math.max(Date.now(), ...times);
+      const from = Math.min(to - 3600000, ...times);
       groups.append(h('div', { class: 'table-wrap' }, h('table', { class: 'groups' },
-        h('caption', { class: 'muted' }, grouped.total + ' quarantined. Arrivals: 24 bars from the oldest entry (' + new Date(from).toISOString().replace('T', ' ').slice(0, 19) + ' UTC) to now.'),
+        h('caption', { class: 'muted' }, grouped.total + ' quarantined. Arrivals: 24 bars from ' + new Date(from).toISOString().replace('T', ' ').slice(0, 16) + ' UTC (the oldest entry, or an hour ago) to now.'),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col', class: 'num' }, 'Count'), h('th', { scope: 'col' }, 'Oldest'), h('th', { scope: 'col' }, 'Newest'), h('th', { scope: 'col' }, 'Arrivals'))),
         h('tbody', {}, grouped.groups.map((g) => h('tr', { 'data-reason': g.key },
           h('th', { scope: 'row' }, link(groupHref(g.key, { reason: g.key }), g.key), g.key.startsWith('GW-MAP-') ? [' ', badge('mapping fix', 'fix')] : null),
