@@ -140,8 +140,6 @@
         resolve();
       };
       form.addEventListener('submit', done);
-      // The dialog cannot be dismissed without a token: every read needs it.
-      dialog.addEventListener('cancel', (ev) => ev.preventDefault(), { once: true });
     });
     dialog.showModal();
     input.focus();
@@ -752,6 +750,8 @@
   }
 
   // ---------- start ----------
+  // The token dialog cannot be dismissed without a token (Esc): every read needs it.
+  document.getElementById('token-dialog').addEventListener('cancel', (ev) => ev.preventDefault());
   document.getElementById('forget-token').addEventListener('click', () => { session.token = null; render(); });
   window.addEventListener('hashchange', render);
   updateSession();
