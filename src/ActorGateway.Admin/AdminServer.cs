@@ -146,8 +146,8 @@ public sealed class AdminServer : IAsyncDisposable
                     ?? $"http://{endPoint}";
         var address = new Uri(bound.EndsWith('/') ? bound : bound + "/");
         context.Listening = true;
-        log.LogInformation("{Code} Admin API listening on {Address} (token {TokenState})", ReasonCodes.AdminListening, address,
-            options.Token is null ? "not configured: reads only, loopback only" : "configured");
+        log.LogInformation("{Code} Admin API listening on {Address} (token {TokenState}); operator console at {Console}", ReasonCodes.AdminListening, address,
+            options.Token is null ? "not configured: reads only, loopback only" : "configured", address);
         return new AdminServer(app, context, address);
     }
 

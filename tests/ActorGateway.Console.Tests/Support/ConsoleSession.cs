@@ -14,7 +14,8 @@ namespace ActorGateway.Console.Tests.Support;
 /// </summary>
 public sealed partial class ConsoleSession : IAsyncDisposable
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>Debian's chromium; <c>GATEWAY_CHROMIUM</c> names another build of chromium (never Playwright's download).</summary>
+    public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("GATEWAY_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
     public const string Dependency = "chromium (apt-get install chromium)";
 
     private static readonly string[] ChromiumArgs =
