@@ -100,7 +100,12 @@ public sealed class GatewayNode
 
         system.ActorOf(RouteReloaderActor.Props(config, settings.DataDir, routes, settings.RoutesReloadInterval, directoryFiles), RouteReloaderActor.Name);
 
-        var riskGate = system.ActorOf(RiskGateActor.Props(), RiskGateActor.Name);
+        // Persistent (the stage ledger): a failed write stops it, and the back-off starts it again; message actors repeat what it did not answer.
+        var riskGate = system.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnStop(
+                RiskGateActor.Props(settings.StageLedgerSnapshotEvery), RiskGateActor.Name,
+                settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
+            RiskGateActor.Name);
         var circuits = system.ActorOf(TransportCircuitActor.Props(CircuitBreakerSettings.FromConfig(config), metrics), TransportCircuitActor.Name);
         var messageDeps = new MessageActorDependencies(settings, children, deadLetterQueue, content, routes, riskGate, circuits, metrics);
 

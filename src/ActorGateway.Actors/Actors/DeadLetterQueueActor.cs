@@ -65,14 +65,14 @@ public sealed class DeadLetterQueueActor : ReceivePersistentActor
             // Idempotent: clearing generations already cleared is confirmed at once.
             if (_state.Cleared.TryGetValue(cmd.MessageId, out var upTo) && upTo >= cmd.UpToReplays)
             {
-                Sender.Tell(new DeadLetterQueueProtocol.DeadLetterCleared(cmd.MessageId, cmd.UpToReplays));
+                Sender.Tell(new DeadLetterQueueProtocol.DeadLetterClearConfirmed(cmd.MessageId, cmd.UpToReplays));
                 return;
             }
             var replyTo = Sender;
-            PersistAsync(new DeadLetterCleared(cmd.MessageId, cmd.UpToReplays, cmd.Why, DateTimeOffset.UtcNow), e =>
+            PersistAsync(new DeadLetterCleared(cmd.MessageId, cmd.UpToReplays, cmd.Why, Context.System.Scheduler.Now), e =>
             {
                 _state = _state.Apply(e);
-                replyTo.Tell(new DeadLetterQueueProtocol.DeadLetterCleared(e.MessageId, e.UpToReplays));
+                replyTo.Tell(new DeadLetterQueueProtocol.DeadLetterClearConfirmed(e.MessageId, e.UpToReplays));
                 if (LastSequenceNr % _snapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
             });
         });

@@ -84,7 +84,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         Command<RecordCleanShutdown>(_ =>
         {
             var replyTo = Sender;
-            Persist(new CleanShutdown(DateTimeOffset.UtcNow), _ => replyTo.Tell(CleanShutdownRecorded.Instance));
+            Persist(new CleanShutdown(Context.System.Scheduler.Now), _ => replyTo.Tell(CleanShutdownRecorded.Instance));
         });
         Command<GatewayProtocol.GetStatus>(_ =>
             Sender.Tell(new GatewayProtocol.GatewayStatus(_registered.Count, _running.Count, _waiting.Count, _recovered, _incarnation)));
@@ -137,7 +137,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         _metrics?.SetInFlight(_registered.Count);
         _afterCrash = !_cleanShutdown && _registered.Count > 0;
         // Consume the clean-shutdown mark, so a crash of this run is not taken for a clean stop.
-        if (_cleanShutdown) PersistAsync(new GatewayStarted(DateTimeOffset.UtcNow), _ => { });
+        if (_cleanShutdown) PersistAsync(new GatewayStarted(Context.System.Scheduler.Now), _ => { });
         if (_registered.Count > 0)
         {
             _log.Info("{Code} Resuming {Count} message(s) accepted but not finished (the last run {How})",
@@ -226,7 +226,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private void Relay(IActorRef child, OperatorProtocol.Command command, IActorRef replyTo, bool reactivated)
     {
         Pending(command.MessageId).Enqueue((command, replyTo));
-        child.Tell(new MessageProtocol.Operate(command, Self, reactivated));
+        child.Tell(new MessageProtocol.PerformOperatorCommand(command, Self, reactivated));
     }
 
     private Queue<(OperatorProtocol.Command Command, IActorRef ReplyTo)> Pending(MessageId id)

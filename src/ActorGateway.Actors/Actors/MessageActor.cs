@@ -1,140 +1,79 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using ActorGateway.Actors.Configuration;
 using ActorGateway.Actors.Protocol;
-using ActorGateway.Actors.Storage;
-using ActorGateway.Actors.Transport;
-using ActorGateway.Domain;
-using ActorGateway.Domain.DeadLetters;
 using ActorGateway.Domain.Events;
-using ActorGateway.Domain.Failures;
 using ActorGateway.Domain.Messages;
 using ActorGateway.Domain.Operations;
-using static ActorGateway.Domain.Events.MessageEvents;
+using Effect = ActorGateway.Domain.Messages.LifecycleEffect;
+using Input = ActorGateway.Domain.Messages.LifecycleInput;
 
 namespace ActorGateway.Actors.Actors;
 
 /// <summary>
-/// <c>msg-{id}</c>: one persistent actor per message (persistence id <c>msg-{id}</c>), created by
-/// the <c>gateway</c>. A state machine, accepted → mapped → delivered, or dead-lettered. It runs
-/// each stage in a child (<c>mapper</c>, then <c>transport</c>) and supervises it through
-/// <see cref="SupervisionPolicy"/>: a permanent failure quarantines the message at once and the
-/// failed stage is never run again for it, not even after a process restart, because the journal
-/// says so. Outcomes are per recipient: one that cannot be mapped or is refused is dead-lettered
-/// alone while the others are delivered; one the target defers is retried alone.
-/// Reports its end to the gateway with <see cref="MessageProtocol.MessageFinished"/>.
+/// <c>msg-{id}</c>: one persistent actor per message (persistence id <c>msg-{id}</c>), created by the
+/// <c>gateway</c>. A thin interpreter of <see cref="MessageLifecycle"/>, which decides everything: this actor
+/// turns what it is told into the decider's inputs, persists the events of each decision, then carries out its
+/// effects (run a stage in the <c>mapper</c> or <c>transport</c> child, ask the risk gate or a circuit, start a
+/// timer, send to the dead-letter queue at least once, reply, finish). Its children are supervised through the
+/// same decider (<see cref="MessageLifecycle.ChildFailed"/>). Reports its end to the gateway with
+/// <see cref="MessageProtocol.MessageFinished"/>.
 /// </summary>
 public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 {
-    private readonly MessageId _id;
-    private readonly GatewaySettings _settings;
-    private readonly MessageChildFactories _children;
-    private readonly IActorRef _deadLetterQueue;
-    private readonly ContentStore _content;
-    private readonly RouteTableSource _routes;
-    private readonly IActorRef _riskGate;
-    private readonly IActorRef _circuits;
-    private readonly Diagnostics.GatewayMetrics _metrics;
+    private const string RecordKey = "dead-letter-record";
+    private const string ClearKey = "dead-letter-clear";
+    private const string RiskKey = "risk";
+    private const string InterruptionKey = "interruption";
+
+    private readonly MessageActorDependencies _deps;
+    private readonly LifecycleSettings _settings;
+    private readonly bool _newId;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    private MessageState _state = MessageState.Empty;
+    private Lifecycle _lifecycle;
     private IActorRef? _stageChild;
-    private Stage? _runningStage;
-    private int _unknownRestarts;
-    private bool _deadLetterConfirmed;
-    private Stage? _awaitingPermit;
-    private bool _holdingPermit;
-    private CarefulMapping? _careful;
-    private string? _awaitingDispatch;
-    private string? _dispatchTransport;
-    private bool _clearConfirmed;
-    private bool _reactivated;
-    private readonly bool _newId;
+    private AtLeastOnceSends? _sends;
 
     /// <param name="newId">The id is new (the ingress just generated it): nothing is journaled under it, so recovery reads nothing.</param>
     public MessageActor(MessageId id, MessageActorDependencies deps, bool newId)
     {
-        _id = id;
+        _deps = deps;
         _newId = newId;
-        _routes = deps.Routes;
-        _riskGate = deps.RiskGate;
-        _circuits = deps.Circuits;
-        _settings = deps.Settings;
-        _children = deps.Children;
-        _deadLetterQueue = deps.DeadLetterQueue;
-        _content = deps.Content;
-        _metrics = deps.Metrics;
+        _lifecycle = Lifecycle.New(id);
+        var s = deps.Settings;
+        _settings = new LifecycleSettings(s.MessageLifetime, s.MaxUnknownRestarts, s.MaxUnknownDelayedRetries, s.TransientRetryMin, s.TransientRetryMax,
+            s.CrashLoopThreshold, s.SubmitTimeout, s.DeleteContentAfterDelivery, s.DsnTransport, s.ReportingMta, s.Classification);
 
-        Recover<IMessageEvent>(e => _state = _state.Apply(e));
+        Recover<IMessageEvent>(e => _lifecycle = _lifecycle.Apply(e));
 
-        Command<MessageProtocol.AcceptMessage>(HandleAccept);
-        Command<MessageProtocol.ResumeMessage>(HandleResume);
+        Command<MessageProtocol.AcceptMessage>(cmd => Handle(new Input.Accept(cmd.Submission.Source, cmd.Submission.SizeBytes, cmd.Submission.Envelope), cmd.ReplyTo));
+        Command<MessageProtocol.ResumeMessage>(r => Handle(new Input.Resume(r.AfterCrash)));
+        Command<MessageProtocol.PerformOperatorCommand>(op =>
+            Handle(new Input.Operate(op.Command.Action, op.Command.By, op.Command.Why, op.Reactivated), op.ReplyTo));
         Command<RiskGateProtocol.RiskGranted>(_ =>
         {
-            if (_awaitingPermit is not { } stage) return;
-            _awaitingPermit = null;
-            _holdingPermit = true;
-            StartRisky(stage);
+            Sends.Confirm(RiskKey);
+            Handle(Input.RiskGranted.Instance);
         });
-        Command<ScheduleRetry>(r => ScheduleRetryNow(r.Stage, r.Kind, r.Error));
-        Command<CircuitProtocol.DispatchAllowed>(a =>
+        Command<RiskGateProtocol.Interruption>(i =>
         {
-            if (_awaitingDispatch != a.Transport || _state.NextStage != Stage.Delivery)
-            {
-                _circuits.Tell(new CircuitProtocol.CancelDispatch(a.Transport));
-                return;
-            }
-            Timers.Cancel("lifetime");
-            _awaitingDispatch = null;
-            _dispatchTransport = a.Transport;
-            _awaitingPermit = Stage.Delivery;
-            _riskGate.Tell(new RiskGateProtocol.RequestRisk(_id, Suspect: _state.Crashes > 0));
+            Sends.Confirm(InterruptionKey);
+            Handle(new Input.CrashReport(i.Stage, i.Row));
         });
-        Command<CircuitProtocol.DispatchDeferred>(d =>
-        {
-            _awaitingDispatch = null;
-            Timers.StartSingleTimer("retry-stage", new RunStage(Stage.Delivery), d.RetryAfter);
-        });
-        Command<LifetimeElapsed>(_ =>
-        {
-            if (_awaitingDispatch is not { } transport) return;
-            // Waiting on an open circuit is never the message's fault; only its lifetime ends the wait.
-            _circuits.Tell(new CircuitProtocol.CancelDispatch(transport));
-            _awaitingDispatch = null;
-            Expire(Stage.Delivery);
-        });
-        Command<StageProtocol.MappingSucceeded>(HandleMapped);
-        Command<StageProtocol.DeliverySucceeded>(HandleDelivered);
-        Command<StageProtocol.NotificationSettled>(HandleNotified);
-        Command<RunStage>(cmd => RunStageNow(cmd.Stage));
-        Command<StageFailed>(HandleStageFailed);
-        Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ =>
-        {
-            Timers.Cancel("confirm-dead-letter");
-            _deadLetterConfirmed = true;
-            Continue();
-        });
-        Command<ConfirmDeadLetter>(_ => SendDeadLetterRecord());
-        Command<MessageProtocol.Operate>(HandleOperate);
-        Command<DeadLetterQueueProtocol.DeadLetterCleared>(c =>
-        {
-            if (c.UpToReplays < ClearUpTo) return; // an answer to an older clearing
-            Timers.Cancel("confirm-clear");
-            _clearConfirmed = true;
-            if (_state.IsFinished) Continue();
-        });
-        Command<ConfirmClear>(_ => SendClear());
-        Command<AbandonIfNotAccepted>(_ =>
-        {
-            if (_state.Status != MessageStatus.New) return;
-            // The content is kept: an ingress may still hold the message and submit it again under this id.
-            _log.Info("{Code} {MessageId} was admitted but never accepted; releasing it", ReasonCodes.Abandoned, _id);
-            Finish(Outcomes.Abandoned, ReasonCodes.Abandoned);
-        });
+        Command<CircuitProtocol.DispatchAllowed>(a => Handle(new Input.DispatchAllowed(a.Transport)));
+        Command<CircuitProtocol.DispatchDeferred>(d => Handle(new Input.DispatchDeferred(d.RetryAfter)));
+        Command<StageProtocol.MappingSucceeded>(m => Handle(new Input.Mapped(m.Sender, m.Recipients, m.Failed)));
+        Command<StageProtocol.DeliverySucceeded>(d => Handle(new Input.Delivered(d.Transport, d.Receipt)));
+        Command<StageProtocol.NotificationSettled>(n => Handle(new Input.Notified(n.Sent, n.To, n.Transport, n.Location, n.Reason, n.Detail)));
+        Command<DeadLetterQueueProtocol.DeadLetterRecordConfirmed>(_ => Handle(Input.RecordConfirmed.Instance));
+        Command<DeadLetterQueueProtocol.DeadLetterClearConfirmed>(c => Handle(new Input.ClearConfirmed(c.UpToReplays)));
+        Command<AtLeastOnceSends.Resend>(r => Sends.OnResend(r));
+        // Timers and supervision's follow-ups: the decider's own inputs, sent to this actor only.
+        Command<Input>(input => Handle(input));
     }
 
-    public override string PersistenceId => _id.PersistenceId;
+    public override string PersistenceId => _lifecycle.Id.PersistenceId;
 
     /// <summary>
     /// A new id skips the snapshot and event reads of recovery (<see cref="Recovery.None"/>; Akka still reads the highest
@@ -148,629 +87,174 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
 
     public static Props Props(MessageId id, MessageActorDependencies deps, bool newId = false) => Akka.Actor.Props.Create<MessageActor>(id, deps, newId);
 
-    /// <summary>Classifies a stage child's failure and acts on <see cref="SupervisionPolicy"/>. One stage runs at a time, so the failed child is the running stage's.</summary>
-    /// <remarks>Akka's own failure logging is off: <see cref="Decide"/> logs each decision once, with its code.</remarks>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, -1, Decide, loggingEnabled: false);
-
-    private Directive Decide(Exception exception)
-    {
-        var stage = _runningStage ?? Stage.Mapping;
-        var kind = FailureClassifier.Classify(exception, ClassificationFor(stage));
-        if (stage == Stage.Delivery) ReportToCircuit(transientFailure: kind == FailureKind.Transient);
-        switch (SupervisionPolicy.Decide(kind, _unknownRestarts, _settings.MaxUnknownRestarts, _state.DelayedRetries, _settings.MaxUnknownDelayedRetries))
-        {
-            case StageAction.RestartNow:
-                _unknownRestarts++;
-                _log.Warning("{Code} {Stage} of {MessageId} failed with {ErrorType}: {Error}; restart {Restart} of {MaxRestarts}",
-                    new object[] { ReasonCodes.StageRestarted, stage, _id, exception.GetType().Name, exception.Message, _unknownRestarts, _settings.MaxUnknownRestarts });
-                Self.Tell(new RunStage(stage));
-                return Directive.Restart;
-
-            case StageAction.RetryLater:
-                // Persisted (so a restart keeps the schedule) by the handler; the child is kept, idle.
-                Self.Tell(new ScheduleRetry(stage, kind.ToString().ToLowerInvariant(), $"{exception.GetType().Name}: {exception.Message}"));
-                return Directive.Restart;
-
-            default:
-                Self.Tell(new StageFailed(stage, exception, 1 + _unknownRestarts + _state.DelayedRetries));
-                return Directive.Stop;
-        }
-    }
-
-    private void HandleAccept(MessageProtocol.AcceptMessage cmd)
-    {
-        Timers.Cancel(nameof(AbandonIfNotAccepted));
-        if (_state.Status != MessageStatus.New)
-        {
-            // A duplicate submission of an id we already own: acceptance is already durable.
-            cmd.ReplyTo.Tell(new GatewayProtocol.SubmitAccepted(_id));
-            Continue();
-            return;
-        }
-        var s = cmd.Submission;
-        PersistTimed(new MessageAccepted(_id, s.Source, s.SizeBytes, s.Envelope, Now), e =>
-        {
-            _state = _state.Apply(e);
-            _metrics.Received();
-            cmd.ReplyTo.Tell(new GatewayProtocol.SubmitAccepted(_id));
-            Continue();
-        });
-    }
-
-    /// <summary>An operator's command: <see cref="OperatorPolicy"/> decides; a command it allows is journaled (with who and why) before it is answered.</summary>
-    private void HandleOperate(MessageProtocol.Operate op)
-    {
-        _reactivated |= op.Reactivated;
-        var command = op.Command;
-        var action = command.Action;
-        var decision = OperatorPolicy.Decide(_state, action, _runningStage);
-        void Reply(OperationStatus status) => op.ReplyTo.Tell(new OperatorProtocol.Result(_id, status, decision.Code, decision.Detail));
-        switch (decision.Verdict)
-        {
-            case OperatorVerdict.Proceed:
-                break;
-            case OperatorVerdict.AlreadyDone:
-                Reply(OperationStatus.Done);
-                if (op.Reactivated) Continue();
-                return;
-            default:
-                Reply(decision.Verdict switch
-                {
-                    OperatorVerdict.NotFound => OperationStatus.NotFound,
-                    OperatorVerdict.Busy => OperationStatus.Busy,
-                    _ => OperationStatus.Conflict,
-                });
-                // Started only for this command: nothing else to do, so stop again (a message in flight goes on as it was).
-                if (op.Reactivated) Continue();
-                return;
-        }
-        var now = Now;
-        IMessageEvent evt = action switch
-        {
-            OperatorAction.Replay => new OperatorEvents.ReplayRequested(_id, _state.Replays + 1, command.By, command.Why, now),
-            OperatorAction.Hold => new OperatorEvents.MessageHeld(_id, command.By, command.Why, now),
-            OperatorAction.Release => new OperatorEvents.HoldReleased(_id, command.By, command.Why, now),
-            _ => new OperatorEvents.MessagePurged(_id, command.By, command.Why, now),
-        };
-        PersistTimed(evt, e =>
-        {
-            _state = _state.Apply(e);
-            _metrics.OperatorAction(action.ToString().ToLowerInvariant());
-            _log.Info("{Code} {MessageId}: {Action} by {By} ({Why}); {Detail}",
-                new object[] { decision.Code, _id, action.ToString().ToLowerInvariant(), command.By, command.Why, decision.Detail });
-            switch (action)
-            {
-                case OperatorAction.Replay:
-                    _deadLetterConfirmed = false;
-                    _clearConfirmed = false;
-                    Timers.Cancel("confirm-dead-letter");
-                    break;
-                case OperatorAction.Purge:
-                    _clearConfirmed = false;
-                    Timers.Cancel("confirm-dead-letter");
-                    _content.Delete(_id);
-                    break;
-                case OperatorAction.Hold when _awaitingDispatch is { } transport:
-                    // Waiting on a circuit: give up the place in line now; the release asks again.
-                    _circuits.Tell(new CircuitProtocol.CancelDispatch(transport));
-                    _awaitingDispatch = null;
-                    Timers.Cancel("lifetime");
-                    break;
-            }
-            Reply(OperationStatus.Done);
-            // A running stage finishes first (its handler continues); otherwise go on now.
-            if (_runningStage is null && _awaitingPermit is null) Continue();
-        });
-    }
-
-    /// <summary>After a replay or a purge the dead-letter queue still lists the old entry until it confirms the clearing.</summary>
-    private bool ClearOwed => _state.Purged is not null || (_state.Replays > 0 && !_state.IsQuarantined);
-
-    /// <summary>The generations the queue must clear: those before the current replay, or all of them once purged.</summary>
-    private int ClearUpTo => _state.Purged is not null ? _state.Replays : _state.Replays - 1;
-
-    private void SendClear()
-    {
-        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.ClearDeadLetter(_id, ClearUpTo, _state.Purged is not null ? "purged" : "replayed"));
-        Timers.StartSingleTimer("confirm-clear", ConfirmClear.Instance, _settings.DeadLetterConfirmInterval);
-    }
-
-    /// <summary>The route a dead-letter entry is filed under: the first failed recipient's, or the first recipient's that has one.</summary>
-    private string? RouteOf(MessageDeadLettered dead) =>
-        dead.Recipients?.Select(r => r.Route).FirstOrDefault(r => r is not null)
-        ?? _state.RecipientsToMap.Select(r => _routes.Current.Find(r.Domain)?.Name).FirstOrDefault(n => n is not null);
+    private MessageId Id => _lifecycle.Id;
 
     /// <summary>
-    /// The id the transport keys its idempotency on: the message id, or for a replay that follows
-    /// deliveries, <c>{id}-r{n}</c>, so the newly mapped recipients get their own spool file instead
-    /// of being taken for the earlier delivery. A replay or recovery of the same generation reuses it.
+    /// The at-least-once sends: to the dead-letter queue, the record and the clearing after a replay or purge; to the risk
+    /// gate, a request for a stage and the question after a crash (so a gate restarted by its back-off loses neither).
     /// </summary>
-    private MessageId DeliveryId => _state.PreviouslyDelivered.Count == 0 ? _id : MessageId.Parse($"{_id.Value}-r{_state.Replays}");
-
-    /// <summary>Persists an event and records how long the journal took to confirm it.</summary>
-    private void PersistTimed<TEvent>(TEvent evt, Action<TEvent> handler)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        Persist(evt, e =>
-        {
-            _metrics.JournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            handler(e);
-        });
-    }
-
-    /// <summary>Does whatever the journal says comes next.</summary>
-    private void Continue()
-    {
-        if (_state.Status == MessageStatus.New && _reactivated)
-        {
-            // Started only for an operator's command about an id the journal does not know.
-            Finish(Outcomes.Abandoned, ReasonCodes.MessageNotFound);
-            return;
-        }
-        if (_state.Status == MessageStatus.New)
-        {
-            // Admitted before a crash but never accepted: the ingress got no acknowledgement. Give it
-            // the submit timeout to submit the same id again (a claimed pickup file does), then release.
-            Timers.StartSingleTimer(nameof(AbandonIfNotAccepted), AbandonIfNotAccepted.Instance, _settings.SubmitTimeout);
-            return;
-        }
-        if (ClearOwed && !_clearConfirmed && !Timers.IsTimerActive("confirm-clear"))
-        {
-            // Replayed or purged: the dead-letter queue must drop the old entry (at-least-once). The message
-            // goes on meanwhile, but does not finish before the queue confirms.
-            SendClear(); // once; the timer asks again until the queue confirms
-        }
-        if (ClearOwed && !_clearConfirmed && _state.IsFinished) return; // finishes when the queue confirms
-        if (_state.Purged is not null)
-        {
-            _content.Delete(_id); // again, in case the process died between the purge and the delete
-            Finish(_state.Outcome, ReasonCodes.Purged);
-            return;
-        }
-        if (_state.NeedsPartialDeadLetter)
-        {
-            DeadLetterRecipients();
-            return;
-        }
-        if (_state.Status == MessageStatus.DeadLettered && !_deadLetterConfirmed)
-        {
-            SendDeadLetterRecord();
-            return;
-        }
-        if (_state.NextStage is { } next)
-        {
-            if (_runningStage is null && _awaitingPermit is null && _awaitingDispatch is null) RunStageNow(next);
-            return;
-        }
-        if (_state.IsFinished)
-        {
-            if (_state.Status == MessageStatus.Delivered && _settings.DeleteContentAfterDelivery) _content.Delete(_id);
-            Finish(_state.Outcome, _state.DeadLetter?.Reason);
-        }
-    }
-
-    /// <summary>After a restart: a risky stage that was started and never finished was interrupted by a crash.</summary>
-    private void HandleResume(MessageProtocol.ResumeMessage resume)
-    {
-        // Only a stage that was actually running when the process died counts; a suspect from an earlier
-        // crash that did not get its turn stays a suspect with its count unchanged.
-        var interrupted = resume.AfterCrash ? _state.InProgress : null;
-        if (resume.AfterCrash) _riskGate.Tell(new RiskGateProtocol.SuspectStatus(_id, !_state.IsFinished && (interrupted is not null || _state.Crashes > 0)));
-        if (interrupted is null || _state.IsFinished)
-        {
-            Continue();
-            return;
-        }
-        var crashes = _state.Crashes + 1;
-        PersistTimed(new StageInterrupted(_id, interrupted.Stage, crashes, Now, interrupted.Recipient), e =>
-        {
-            _state = _state.Apply(e);
-            if (crashes < _settings.CrashLoopThreshold)
-            {
-                _log.Warning("{Code} {MessageId} was in its {Stage} stage (recipient {Recipient}) when the process crashed ({Crashes} of {Threshold}); it runs again alone",
-                    new object?[] { ReasonCodes.CrashSuspect, _id, interrupted.Stage, interrupted.Recipient, crashes, _settings.CrashLoopThreshold });
-                Continue();
-                return;
-            }
-            // The stage has now been in flight for `threshold` crashes, the last time alone: it is what kills the process.
-            _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: true));
-            PersistDeadLetter(new MessageDeadLettered(
-                _id, ReasonCodes.CrashLoop, interrupted.Stage, interrupted.Recipient, "ProcessCrash",
-                $"the process crashed {crashes} times while this message was in its {interrupted.Stage.ToString().ToLowerInvariant()} stage"
-                + (interrupted.Recipient is null ? string.Empty : $" (recipient {interrupted.Recipient})") + "; the stage is not run again",
-                null, crashes, Now,
-                interrupted.Recipient is null ? null : [new RecipientFailure(AddressRole.To, interrupted.Recipient, ReasonCodes.CrashLoop, interrupted.Stage, "the process crashed while this recipient was mapped")],
-                Partial: _state.DeliveredTo.Count > 0));
-        });
-    }
-
-    /// <summary>A lifetime starts at acceptance, and again at each replay.</summary>
-    private DateTimeOffset ExpiresAt => _state.LifetimeStart + _settings.MessageLifetime;
+    private AtLeastOnceSends Sends => _sends ??= new AtLeastOnceSends(Self, Timers, _deps.Settings.DeadLetterConfirmInterval);
 
     /// <summary>The scheduler's clock: wall time in production, virtual time under Akka.TestKit's TestScheduler, so due times and timers agree.</summary>
-    private static DateTimeOffset Now => Context.System.Scheduler.Now;
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
 
-    private void RunStageNow(Stage stage)
+    private LifecycleContext DecisionContext => new(_settings, _deps.Routes.Current, Random.Shared.NextDouble());
+
+    /// <summary>Akka's own failure logging is off: the decider logs each decision once, with its code.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(-1, -1, exception =>
     {
-        if (_state.NextStage != stage)
+        var (directive, decision) = MessageLifecycle.ChildFailed(_lifecycle, exception, Now, DecisionContext);
+        _lifecycle = _lifecycle with { Runtime = decision.Runtime };
+        Perform(decision.Effects, replyTo: null);
+        return directive == ChildDirective.Restart ? Directive.Restart : Directive.Stop;
+    }, loggingEnabled: false);
+
+    /// <summary>Decides; persists the decision's events (together, timed); then carries out its effects and decides what follows.</summary>
+    private void Handle(Input input, IActorRef? replyTo = null)
+    {
+        var decision = MessageLifecycle.Decide(_lifecycle, input, Now, DecisionContext);
+        _lifecycle = _lifecycle with { Runtime = decision.Runtime };
+        if (decision.Events.Count == 0)
         {
-            // Stale (the stage completed, or the message is quarantined); or held while the stage ran and
-            // its child was restarted after a failure: end the stage, so the hold takes effect.
-            if (_runningStage == stage && _state.Held is not null)
-            {
-                EndStage();
-                Continue();
-            }
+            Carry(decision, replyTo);
             return;
         }
-        if (stage == Stage.Notification)
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var remaining = decision.Events.Count;
+        PersistAll(decision.Events, e =>
         {
-            _runningStage = stage;
-            _stageChild ??= _children.Transport(Context, _id);
-            _stageChild.Tell(new StageProtocol.NotifySender(_id, _state.Accepted!.Envelope.NotifyAddress, FailedForNotification(),
-                _state.Accepted.At, _settings.DsnTransport, _settings.ReportingMta));
-            return;
-        }
-        var now = Now;
-        if (now >= ExpiresAt)
-        {
-            Expire(stage);
-            return;
-        }
-        if (_state.PendingRetry is { } retry && retry.DueAt > now)
-        {
-            // A retry scheduled before a restart: keep its time.
-            Timers.StartSingleTimer("retry-stage", new RunStage(stage), retry.DueAt - now);
-            return;
-        }
-        if (stage == Stage.Delivery)
-        {
-            // One transport at a time, each through its endpoint's circuit breaker: while the circuit is
-            // open the request is parked, costing no attempts, until it half-opens or closes.
-            _awaitingDispatch = _state.PendingRecipients[0].Transport ?? TransportRegistry.Spool;
-            _circuits.Tell(new CircuitProtocol.RequestDispatch(_awaitingDispatch));
-            Timers.StartSingleTimer("lifetime", LifetimeElapsed.Instance, ExpiresAt - now);
-            return;
-        }
-        _awaitingPermit = stage;
-        _riskGate.Tell(new RiskGateProtocol.RequestRisk(_id, Suspect: _state.Crashes > 0));
+            _lifecycle = _lifecycle.Apply(e);
+            if (--remaining > 0) return;
+            _deps.Metrics.JournalWrite(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            Carry(decision, replyTo);
+        });
     }
 
-    /// <summary>Records the risk durably, then runs the stage. A crash suspect maps one recipient at a time, each recorded first.</summary>
-    private void StartRisky(Stage stage)
+    private void Carry(LifecycleDecision decision, IActorRef? replyTo)
     {
-        if (_state.NextStage != stage)
+        Perform(decision.Effects, replyTo);
+        if (decision.Next is { } next) Handle(next);
+    }
+
+    private void Perform(IReadOnlyList<Effect> effects, IActorRef? replyTo)
+    {
+        foreach (var effect in effects)
         {
-            ReleasePermit();
-            if (_state.IsFinished) Continue(); // held while it waited for the permit
-            return;
-        }
-        _runningStage = stage;
-        if (stage == Stage.Mapping && _state.Crashes > 0)
-        {
-            _careful = new CarefulMapping();
-            MapNextCarefully();
-            return;
-        }
-        PersistTimed(new StageStarted(_id, stage, Now), e =>
-        {
-            _state = _state.Apply(e);
-            switch (stage)
+            switch (effect)
             {
-                case Stage.Mapping:
-                    _stageChild ??= _children.Mapper(Context, _id);
-                    _stageChild.Tell(new StageProtocol.MapRecipients(_id, _state.Accepted!.Envelope with { Recipients = _state.RecipientsToMap }));
+                case Effect.ReplyAccepted:
+                    replyTo?.Tell(new GatewayProtocol.SubmitAccepted(Id));
                     break;
-                case Stage.Delivery:
-                    _stageChild ??= _children.Transport(Context, _id);
-                    var mapping = _state.Mapping!;
-                    var transport = _dispatchTransport!;
-                    var group = _state.PendingRecipients.Where(r => (r.Transport ?? TransportRegistry.Spool) == transport).ToList();
-                    _stageChild.Tell(new StageProtocol.Deliver(_id, transport, mapping.Sender, group, _state.AllMappedRecipients, DeliveryId));
+                case Effect.ReplyOperator r:
+                    replyTo?.Tell(new OperatorProtocol.Result(Id, r.Verdict switch
+                    {
+                        OperatorVerdict.Proceed or OperatorVerdict.AlreadyDone => OperationStatus.Done,
+                        OperatorVerdict.NotFound => OperationStatus.NotFound,
+                        OperatorVerdict.Busy => OperationStatus.Busy,
+                        _ => OperationStatus.Conflict,
+                    }, r.Code, r.Detail));
                     break;
-            }
-        });
-    }
-
-    private void MapNextCarefully()
-    {
-        var envelope = _state.Accepted!.Envelope;
-        var recipient = _state.RecipientsToMap[_careful!.Next];
-        PersistTimed(new StageStarted(_id, Stage.Mapping, Now, recipient.Address), e =>
-        {
-            _state = _state.Apply(e);
-            _stageChild ??= _children.Mapper(Context, _id);
-            _stageChild.Tell(new StageProtocol.MapRecipients(_id, envelope with { Recipients = [recipient] }, Probe: true));
-        });
-    }
-
-    /// <summary>Past its lifetime: whatever is still pending is dead-lettered GW-EXPIRED (and the sender told, where the route says so).</summary>
-    private void Expire(Stage stage)
-    {
-        var pending = stage == Stage.Delivery
-            ? _state.PendingRecipients.Select(r => new RecipientFailure(r.Role, r.Target, ReasonCodes.Expired, stage, $"not delivered within {_settings.MessageLifetime}", r.Route)).ToList()
-            : _state.RecipientsToMap.Select(r => new RecipientFailure(r.Role, r.Address, ReasonCodes.Expired, stage, $"not mapped within {_settings.MessageLifetime}")).ToList();
-        var failed = _state.FailedRecipients.Concat(pending).ToList();
-        ReleasePermit();
-        PersistDeadLetter(new MessageDeadLettered(
-            _id, ReasonCodes.Expired, stage, pending.FirstOrDefault()?.Address, "MessageExpired",
-            $"the message outlived its lifetime of {_settings.MessageLifetime} (started {_state.LifetimeStart:O}) with {pending.Count} recipient(s) pending",
-            null, _state.DeliveryAttempts, Now, failed, Partial: _state.DeliveredTo.Count > 0));
-    }
-
-    /// <summary>Persists the next delayed retry of a stage, so a restart keeps the schedule, or expires the message when the retry would outlive it.</summary>
-    private void ScheduleRetryNow(Stage stage, string kind, string error)
-    {
-        if (_state.Held is not null)
-        {
-            // Held while the stage ran: no retry is scheduled now; the release runs the stage again.
-            _runningStage = null;
-            ReleasePermit();
-            Continue();
-            return;
-        }
-        if (_state.NextStage != stage) return;
-        _runningStage = null;
-        var attempt = _state.DelayedRetries + 1;
-        var delay = SupervisionPolicy.Backoff(attempt, _settings.TransientRetryMin, _settings.TransientRetryMax, Random.Shared.NextDouble());
-        var now = Now;
-        if (now + delay >= ExpiresAt)
-        {
-            Expire(stage);
-            return;
-        }
-        PersistTimed(new RetryScheduled(_id, stage, attempt, now + delay, kind, error, now), e =>
-        {
-            _state = _state.Apply(e);
-            _metrics.RetryScheduled(stage.ToString().ToLowerInvariant());
-            ReleasePermit();
-            Timers.StartSingleTimer("retry-stage", new RunStage(stage), delay);
-            _log.Warning("{Code} {Stage} of {MessageId} will be retried ({Kind}: {Error}); retry {Retry} at {DueAt}",
-                new object[] { ReasonCodes.RetryScheduled, stage, _id, kind, error, attempt, e.DueAt });
-        });
-    }
-
-    /// <summary>Tells the endpoint's circuit breaker how the attempt went (a refusal proves the endpoint answered).</summary>
-    private void ReportToCircuit(bool transientFailure)
-    {
-        if (_dispatchTransport is not { } transport) return;
-        _dispatchTransport = null;
-        _circuits.Tell(new CircuitProtocol.ReportOutcome(transport, transientFailure));
-    }
-
-    private void ReleasePermit()
-    {
-        if (!_holdingPermit) return;
-        _holdingPermit = false;
-        _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: true));
-    }
-
-    /// <summary>The recipients a DSN reports: the failed ones, or every recipient when the whole message failed.</summary>
-    private IReadOnlyList<RecipientFailure> FailedForNotification()
-    {
-        var dead = _state.DeadLetter!;
-        return dead.Recipients is { Count: > 0 } listed
-            ? listed
-            : _state.RecipientsToMap.Select(r => new RecipientFailure(r.Role, r.Address, dead.Reason, dead.Stage, dead.ErrorMessage)).ToList();
-    }
-
-    /// <summary>A DSN is owed when the sender can be told and a failed recipient's route (or, for a whole-message failure, any recipient's route) says notify-sender.</summary>
-    private bool ShouldNotify(MessageDeadLettered evt)
-    {
-        var envelope = _state.Accepted?.Envelope;
-        if (envelope is null || string.IsNullOrWhiteSpace(envelope.NotifyAddress)) return false;
-        if (_state.SenderNotifiedBefore) return false; // a sender is told at most once per message, replays included
-        var table = _routes.Current;
-        var routeNames = evt.Recipients is { Count: > 0 } failed
-            ? failed.Select(f => f.Route)
-            : _state.RecipientsToMap.Select(r => table.Find(r.Domain)?.Name);
-        return routeNames.Any(name => name is not null && table.Routes.Any(r => r.Name == name && r.NotifySender));
-    }
-
-    private void HandleNotified(StageProtocol.NotificationSettled result)
-    {
-        if (!_state.NotificationPending) return;
-        IMessageEvent evt = result.Sent
-            ? new SenderNotified(_id, result.To, result.Transport, result.Location, Now)
-            : new SenderNotificationFailed(_id, result.Reason!, result.Detail ?? string.Empty, Now);
-        PersistTimed(evt, e =>
-        {
-            _state = _state.Apply(e);
-            if (result.Sent) _log.Info("{Code} Sent a DSN about {MessageId} to {To} via {Transport}", ReasonCodes.DsnSent, _id, result.To, result.Transport);
-            else _log.Warning("{Code} No DSN about {MessageId} to {To}: {Detail}", result.Reason, _id, result.To, result.Detail);
-            EndStage();
-            Continue();
-        });
-    }
-
-    private void HandleMapped(StageProtocol.MappingSucceeded result)
-    {
-        if (_state.Status != MessageStatus.Accepted) return;
-        if (_careful is { } careful)
-        {
-            careful.Add(result);
-            if (careful.Next < _state.RecipientsToMap.Count)
-            {
-                MapNextCarefully();
-                return;
-            }
-            _careful = null;
-            result = careful.Result(_id);
-            if (result.Recipients.Count == 0)
-            {
-                _runningStage = null;
-                EndStage();
-                var ex = new MessageUnmappableException(result.Failed);
-                PersistDeadLetter(new MessageDeadLettered(_id, ex.ReasonCode, Stage.Mapping, ex.Address, ex.GetType().FullName!, ex.Message, null, 1,
-                    Now, result.Failed));
-                return;
+                case Effect.MapRecipients m:
+                    (_stageChild ??= _deps.Children.Mapper(Context, Id)).Tell(new StageProtocol.MapRecipients(Id, m.Envelope, m.Probe));
+                    break;
+                case Effect.Deliver d:
+                    (_stageChild ??= _deps.Children.Transport(Context, Id)).Tell(new StageProtocol.Deliver(Id, d.Transport, d.Sender, d.Recipients, d.AllRecipients, d.DeliveryId));
+                    break;
+                case Effect.NotifySender n:
+                    (_stageChild ??= _deps.Children.Transport(Context, Id)).Tell(new StageProtocol.NotifySender(Id, n.To, n.Failed, n.ArrivalDate, n.Transport, n.ReportingMta));
+                    break;
+                case Effect.StopChild:
+                    if (_stageChild is not null) Context.Stop(_stageChild);
+                    _stageChild = null;
+                    break;
+                case Effect.ForgetChild:
+                    _stageChild = null;
+                    break;
+                case Effect.RequestRisk r:
+                    Sends.Send(RiskKey, _deps.RiskGate, new RiskGateProtocol.RequestRisk(Id, r.Suspect, r.Stage));
+                    break;
+                case Effect.AskInterruption:
+                    Sends.Send(InterruptionKey, _deps.RiskGate, new RiskGateProtocol.QueryInterruption(Id));
+                    break;
+                case Effect.ReleaseRisk r:
+                    _deps.RiskGate.Tell(new RiskGateProtocol.ReleaseRisk(Id, r.Cleared));
+                    break;
+                case Effect.ReportSuspect r:
+                    _deps.RiskGate.Tell(new RiskGateProtocol.SuspectStatus(Id, r.Suspect));
+                    break;
+                case Effect.RequestDispatch d:
+                    _deps.Circuits.Tell(new CircuitProtocol.RequestDispatch(d.Transport));
+                    break;
+                case Effect.CancelDispatch d:
+                    _deps.Circuits.Tell(new CircuitProtocol.CancelDispatch(d.Transport));
+                    break;
+                case Effect.ReportOutcome o:
+                    _deps.Circuits.Tell(new CircuitProtocol.ReportOutcome(o.Transport, o.TransientFailure));
+                    break;
+                case Effect.StartTimer t:
+                    Timers.StartSingleTimer(t.Key, t.Input, t.Delay);
+                    break;
+                case Effect.CancelTimer t:
+                    Timers.Cancel(t.Key);
+                    break;
+                case Effect.SendDeadLetterRecord r:
+                    Sends.Send(RecordKey, _deps.DeadLetterQueue, new DeadLetterQueueProtocol.RecordDeadLetter(r.Entry));
+                    break;
+                case Effect.StopSendingRecord:
+                    Sends.Confirm(RecordKey);
+                    break;
+                case Effect.SendClear c:
+                    Sends.Send(ClearKey, _deps.DeadLetterQueue, new DeadLetterQueueProtocol.ClearDeadLetter(Id, c.UpToReplays, c.Why));
+                    break;
+                case Effect.StopSendingClear:
+                    Sends.Confirm(ClearKey);
+                    break;
+                case Effect.DeleteContent:
+                    _deps.Content.Delete(Id);
+                    break;
+                case Effect.Finish f:
+                    Timers.CancelAll();
+                    Context.Parent.Tell(new MessageProtocol.MessageFinished(Id, f.Outcome, f.Reason));
+                    Context.Stop(Self);
+                    break;
+                case Effect.Log l:
+                    switch (l.Level)
+                    {
+                        case LifecycleLogLevel.Error: _log.Error(l.Template, l.Args); break;
+                        case LifecycleLogLevel.Warning: _log.Warning(l.Template, l.Args); break;
+                        default: _log.Info(l.Template, l.Args); break;
+                    }
+                    break;
+                case Effect.Measure m:
+                    Measure(m);
+                    break;
+                case Effect.SelfTell t:
+                    Self.Tell(t.Input);
+                    break;
+                default:
+                    throw new InvalidOperationException($"no interpretation for the effect {effect.GetType().Name}");
             }
         }
-        PersistTimed(new RecipientsMapped(_id, result.Sender, result.Recipients, Now, result.Failed.Count > 0 ? result.Failed : null), e =>
-        {
-            _state = _state.Apply(e);
-            foreach (var f in result.Failed)
-            {
-                // Logged now, with the recipient and the message id; quarantined once the others are delivered.
-                _log.Warning("{Code} {MessageId}: recipient {Recipient} ({Role}) cannot be mapped: {Detail}; the other recipients go on",
-                    f.Reason, _id, f.Address, f.Role, f.Detail);
-            }
-            EndStage();
-            Continue();
-        });
     }
 
-    private void HandleDelivered(StageProtocol.DeliverySucceeded result)
+    private void Measure(Effect.Measure m)
     {
-        if (_state.Status != MessageStatus.Mapped || _runningStage != Stage.Delivery) return;
-        ReportToCircuit(transientFailure: false);
-        var byTarget = _state.Mapping!.Recipients.GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
-        RecipientFailure Failure(RecipientResult r, string reason)
+        var metrics = _deps.Metrics;
+        switch (m.Metric)
         {
-            var mapped = byTarget.GetValueOrDefault(r.Recipient);
-            return new RecipientFailure(mapped?.Role ?? AddressRole.To, r.Recipient, reason, Stage.Delivery,
-                $"{result.Transport} answered: {r.Reply ?? "(no reply)"}", mapped?.Route, r.Reply);
+            case LifecycleMetric.Received: metrics.Received(); break;
+            case LifecycleMetric.Delivered: metrics.Delivered(m.Tag!); break;
+            case LifecycleMetric.DeadLettered: metrics.DeadLettered(m.Tag!); break;
+            case LifecycleMetric.RetryScheduled: metrics.RetryScheduled(m.Tag!); break;
+            default: metrics.OperatorAction(m.Tag!); break;
         }
-        var receipt = result.Receipt;
-        var delivered = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Delivered).Select(r => r.Recipient).ToList();
-        var refused = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Refused).Select(r => Failure(r, ReasonCodes.RecipientRefused)).ToList();
-        var deferred = receipt.Recipients.Where(r => r.Disposition == RecipientDisposition.Deferred).Select(r => Failure(r, ReasonCodes.RecipientDeferred)).ToList();
-        var attempt = _state.DeliveryAttempts + 1;
-
-        if (deferred.Count == 0)
-        {
-            PersistTimed(new MessageDelivered(_id, result.Transport, receipt.Location, receipt.AlreadyPresent, attempt, Now, delivered, refused.Count > 0 ? refused : null), e =>
-            {
-                _state = _state.Apply(e);
-                _metrics.Delivered(e.Transport);
-                EndStage();
-                _log.Info("{Code} Delivered {MessageId} via {Transport} to {Location} ({Delivered} delivered, {Refused} refused; already present: {AlreadyPresent})",
-                    new object[] { e.AlreadyPresent ? ReasonCodes.DeliveredAlreadyPresent : ReasonCodes.Delivered, _id, e.Transport, e.Location, delivered.Count, refused.Count, e.AlreadyPresent });
-                Continue();
-            });
-            return;
-        }
-
-        // The target said "later" for some recipients: settle the others, retry only those, never blame the message.
-        PersistTimed(new DeliveryAttempted(_id, result.Transport, receipt.Location, delivered, refused, deferred, attempt, Now), e =>
-        {
-            _state = _state.Apply(e);
-            _log.Warning("{Code} {MessageId}: {Deferred} recipient(s) deferred by {Transport} ({Reply})",
-                ReasonCodes.RecipientDeferred, _id, deferred.Count, result.Transport, deferred[0].Reply);
-            ScheduleRetryNow(Stage.Delivery, "deferred", deferred[0].Reply ?? "deferred");
-        });
-    }
-
-    /// <summary>Quarantines the recipients that failed for good once nothing else is pending.</summary>
-    private void DeadLetterRecipients()
-    {
-        var failed = _state.FailedRecipients;
-        var first = failed[0];
-        var evt = new MessageDeadLettered(
-            _id,
-            first.Reason,
-            first.Stage,
-            first.Address,
-            nameof(RecipientFailure),
-            $"{failed.Count} recipient(s) failed: " + string.Join("; ", failed.Select(f => $"{f.Address} {f.Reason}")),
-            null,
-            Math.Max(1, _state.DeliveryAttempts),
-            Now,
-            failed,
-            Partial: _state.DeliveredTo.Count > 0);
-        PersistDeadLetter(evt);
-    }
-
-    private void HandleStageFailed(StageFailed failed)
-    {
-        _stageChild = null; // stopped by the Stop directive
-        _runningStage = null;
-        var ex = failed.Exception;
-        if (failed.Stage == Stage.Notification)
-        {
-            // The DSN cannot be sent: record it and finish. The recipients are quarantined already.
-            HandleNotified(new StageProtocol.NotificationSettled(_id, false, _state.Accepted!.Envelope.NotifyAddress, _settings.DsnTransport, "-",
-                FailureClassifier.ReasonCode(ex) == ReasonCodes.Unhandled ? ReasonCodes.DsnFailed : FailureClassifier.ReasonCode(ex), ex.Message));
-            return;
-        }
-        if (_state.Status == MessageStatus.DeadLettered) return;
-        IReadOnlyList<RecipientFailure>? recipients = ex switch
-        {
-            MessageUnmappableException u => u.Failures,
-            AddressMappingException a => [new RecipientFailure(a.SourceAddress.Role, a.SourceAddress.Address, a.ReasonCode, failed.Stage, ex.Message)],
-            _ => null,
-        };
-        PersistDeadLetter(new MessageDeadLettered(
-            _id,
-            FailureClassifier.ReasonCode(ex),
-            failed.Stage,
-            (ex as PermanentMessageException)?.Address,
-            ex.GetType().FullName ?? ex.GetType().Name,
-            ex.Message,
-            TrimStackTrace(ex.StackTrace),
-            failed.Attempts,
-            Now,
-            recipients,
-            Partial: _state.DeliveredTo.Count > 0));
-    }
-
-    private void PersistDeadLetter(MessageDeadLettered evt)
-    {
-        PersistTimed(evt with { NotifySender = ShouldNotify(evt) }, e =>
-        {
-            _state = _state.Apply(e);
-            _metrics.DeadLettered(e.Reason);
-            _log.Error("{Code} Dead-lettered {MessageId} at {Stage}, reason {Reason}, recipient {Recipient}, after {Attempts} attempt(s) (partial: {Partial}): {Error}",
-                new object?[] { ReasonCodes.DeadLettered, _id, e.Stage, e.Reason, e.Recipient, e.Attempts, e.Partial, e.ErrorMessage });
-            Continue();
-        });
-    }
-
-    private void SendDeadLetterRecord()
-    {
-        var dead = _state.DeadLetter!;
-        _deadLetterQueue.Tell(new DeadLetterQueueProtocol.RecordDeadLetter(DeadLetterEntry.From(dead, _state.Accepted?.Source, RouteOf(dead), _state.Replays)));
-        // At-least-once: until the queue confirms, keep asking (the queue is idempotent per id).
-        Timers.StartSingleTimer("confirm-dead-letter", ConfirmDeadLetter.Instance, _settings.DeadLetterConfirmInterval);
-    }
-
-    private void EndStage()
-    {
-        if (_stageChild is not null) Context.Stop(_stageChild);
-        _stageChild = null;
-        _runningStage = null;
-        _unknownRestarts = 0;
-        ReleasePermit();
-    }
-
-    /// <summary>Classification overrides for a stage: the route's (of the first recipient concerned), over the global ones.</summary>
-    private IReadOnlyDictionary<string, FailureKind>? ClassificationFor(Stage stage)
-    {
-        var global = _settings.Classification.GetValueOrDefault(stage);
-        var routeName = stage == Stage.Delivery
-            ? _state.PendingRecipients.FirstOrDefault()?.Route
-            : _state.Accepted?.Envelope.Recipients.Select(r => _routes.Current.Find(r.Domain)?.Name).FirstOrDefault(n => n is not null);
-        var routeOverrides = routeName is null ? null : _routes.Current.Routes.FirstOrDefault(r => r.Name == routeName)?.Classification?.GetValueOrDefault(stage);
-        if (routeOverrides is null || routeOverrides.Count == 0) return global;
-        if (global is null || global.Count == 0) return routeOverrides;
-        var merged = new Dictionary<string, FailureKind>(global);
-        foreach (var kv in routeOverrides) merged[kv.Key] = kv.Value;
-        return merged;
     }
 
     protected override void PostStop()
     {
         // A holder that stops without finishing its stage has not cleared itself as a crash suspect.
-        if (_holdingPermit) _riskGate.Tell(new RiskGateProtocol.ReleaseRisk(_id, Cleared: false));
+        if (_lifecycle.Runtime.HoldingPermit) _deps.RiskGate.Tell(new RiskGateProtocol.ReleaseRisk(Id, Cleared: false));
         base.PostStop();
-    }
-
-    private void Finish(string outcome, string? reason)
-    {
-        Timers.CancelAll();
-        Context.Parent.Tell(new MessageProtocol.MessageFinished(_id, outcome, reason));
-        Context.Stop(Self);
     }
 
     /// <summary>
@@ -781,65 +265,5 @@ public sealed class MessageActor : ReceivePersistentActor, IWithTimers
     {
         base.OnPersistRejected(cause, @event, sequenceNr);
         Context.Stop(Self);
-    }
-
-    private static string? TrimStackTrace(string? stackTrace)
-    {
-        if (stackTrace is null) return null;
-        var lines = stackTrace.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(8).Select(l => l.TrimEnd());
-        return string.Join('\n', lines);
-    }
-
-    /// <summary>Self-message: run (or re-run) a stage now.</summary>
-    private sealed record RunStage(Stage Stage);
-
-    /// <summary>Timer: the message's lifetime ran out while it waited on an open circuit.</summary>
-    private sealed record LifetimeElapsed
-    {
-        public static readonly LifetimeElapsed Instance = new();
-    }
-
-    /// <summary>Self-message from the supervisor decider: persist a delayed retry of the stage.</summary>
-    private sealed record ScheduleRetry(Stage Stage, string Kind, string Error);
-
-    /// <summary>A crash suspect's mapping, one recipient at a time.</summary>
-    private sealed class CarefulMapping
-    {
-        private readonly List<MappedAddress> _mapped = [];
-        private readonly List<RecipientFailure> _failed = [];
-        private MappedAddress? _sender;
-
-        public int Next { get; private set; }
-
-        public void Add(StageProtocol.MappingSucceeded result)
-        {
-            _sender ??= result.Sender;
-            _mapped.AddRange(result.Recipients);
-            _failed.AddRange(result.Failed);
-            Next++;
-        }
-
-        public StageProtocol.MappingSucceeded Result(MessageId id) => new(id, _sender!, _mapped, _failed);
-    }
-
-    /// <summary>Self-message from the supervisor decider: quarantine the message.</summary>
-    private sealed record StageFailed(Stage Stage, Exception Exception, int Attempts);
-
-    /// <summary>Timer: a resumed message that was never accepted is released when no ingress claims it.</summary>
-    private sealed record AbandonIfNotAccepted
-    {
-        public static readonly AbandonIfNotAccepted Instance = new();
-    }
-
-    /// <summary>Timer: re-send the dead-letter clearing until confirmed.</summary>
-    private sealed record ConfirmClear
-    {
-        public static readonly ConfirmClear Instance = new();
-    }
-
-    /// <summary>Timer: re-send the dead-letter record until confirmed.</summary>
-    private sealed record ConfirmDeadLetter
-    {
-        public static readonly ConfirmDeadLetter Instance = new();
     }
 }

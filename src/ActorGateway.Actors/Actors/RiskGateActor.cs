@@ -1,7 +1,10 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
 using ActorGateway.Domain;
+using ActorGateway.Domain.Failures;
 using ActorGateway.Domain.Messages;
+using static ActorGateway.Domain.Events.StageLedgerEvents;
 
 namespace ActorGateway.Actors.Actors;
 
@@ -14,8 +17,11 @@ public static class RiskGateProtocol
     /// <summary>Message actor → gate, once recovered after a crash: whether a stage of mine was interrupted by it.</summary>
     public sealed record SuspectStatus(MessageId MessageId, bool Suspect);
 
-    /// <summary>Message actor → gate: may I run a risky stage (mapping, delivery) now?</summary>
-    public sealed record RequestRisk(MessageId MessageId, bool Suspect);
+    /// <summary>
+    /// Message actor → gate: may I run a risky stage (mapping, delivery) now? Answered with <see cref="RiskGranted"/> once the
+    /// entry is durable in the stage ledger. Sent again until answered; a repeat is harmless.
+    /// </summary>
+    public sealed record RequestRisk(MessageId MessageId, bool Suspect, Stage Stage);
 
     /// <summary>Gate → message actor.</summary>
     public sealed record RiskGranted(MessageId MessageId);
@@ -23,81 +29,181 @@ public static class RiskGateProtocol
     /// <summary>Message actor → gate: my risky stage is over (done, failed, quarantined, or I am stopping).</summary>
     public sealed record ReleaseRisk(MessageId MessageId, bool Cleared);
 
+    /// <summary>Message actor → gate, resumed after a crash: was I inside a stage when the process died? Answered with <see cref="Interruption"/>.</summary>
+    public sealed record QueryInterruption(MessageId MessageId);
+
+    /// <summary>Gate → message actor: the stage the ledger held open for it at start-up (or null), and the row that entered it.</summary>
+    public sealed record Interruption(MessageId MessageId, Stage? Stage, long Row);
+
     public sealed record GetGateStatus
     {
         public static readonly GetGateStatus Instance = new();
     }
 
-    public sealed record GateStatus(bool Careful, int Suspects, int Waiting);
+    /// <param name="InStage">Messages inside a risky stage (the stage ledger's open entries).</param>
+    public sealed record GateStatus(bool Careful, int Suspects, int Waiting, int InStage = 0);
 }
 
 /// <summary>
-/// <c>risk-gate</c>: spares the innocent after a crash. Normally every risky stage may run at once.
-/// After a crash, the messages that were inside a risky stage are suspects; until every suspect has
-/// run that stage again on its own and come through, risky stages run one at a time, suspects
-/// first. So if one of them kills the process again, it is the only one whose crash count rises,
-/// and it alone reaches the crash-loop threshold.
+/// <c>risk-gate</c> (persistence id <c>risk-gate</c>): spares the innocent after a crash, and keeps the stage ledger
+/// that says who was in a risky stage when it happened.
+/// <list type="bullet">
+/// <item>Every admission to a risky stage is recorded in the ledger before it is granted. Entries are group-committed:
+/// while one ledger row is being written, the admissions that arrive wait and go together into the next row. Leaving
+/// a stage is recorded lazily, with the next row or after <c>LeftFlushDelay</c>: a message whose journal shows the stage
+/// finished is never blamed for a stale entry.</item>
+/// <item>Normally every risky stage may run at once. After a crash, the messages the ledger held inside a stage are
+/// suspects; until every suspect has run that stage again on its own and come through, risky stages run one at a time,
+/// suspects first. So if one of them kills the process again, it is the only one whose crash count rises, and it alone
+/// reaches the crash-loop threshold.</item>
+/// </list>
 /// </summary>
-public sealed class RiskGateActor : ReceiveActor
+public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
 {
     public const string Name = "risk-gate";
 
+    /// <summary>How long releases may wait for a grant's row before they are written on their own.</summary>
+    private static readonly TimeSpan LeftFlushDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly int _snapshotEvery;
     private readonly HashSet<MessageId> _undecided = [];
     private readonly HashSet<MessageId> _suspects = [];
-    private readonly LinkedList<(MessageId Id, IActorRef Requester, bool Suspect)> _waiting = new();
+    private readonly LinkedList<(MessageId Id, IActorRef Requester, bool Suspect, Stage Stage)> _waiting = new();
+
+    /// <summary>Admissions waiting for the next ledger row, and those in the row being written.</summary>
+    private readonly Dictionary<MessageId, (Stage Stage, IActorRef Requester)> _toGrant = [];
+    private readonly HashSet<MessageId> _writing = [];
+    private readonly HashSet<MessageId> _left = [];
+
+    private StageLedger _ledger = StageLedger.Empty;
+
+    /// <summary>The ledger as it was at start-up: what the crash interrupted.</summary>
+    private StageLedger _atStart = StageLedger.Empty;
+
     private MessageId? _holder;
     private IActorRef? _holderRef;
     private bool _wasCareful;
+    private int _sinceSnapshot;
 
-    public RiskGateActor()
+    public RiskGateActor(int snapshotEvery)
     {
-        Receive<RiskGateProtocol.EnterCarefulMode>(m =>
+        _snapshotEvery = snapshotEvery;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is StageLedgerSnapshot snapshot) _ledger = StageLedger.From(snapshot);
+        });
+        Recover<StagesChanged>(e => _ledger = _ledger.Apply(e, LastSequenceNr));
+        Recover<RecoveryCompleted>(_ => _atStart = _ledger);
+
+        Command<RiskGateProtocol.EnterCarefulMode>(m =>
         {
             _undecided.UnionWith(m.Resumed);
-            _log.Warning("{Code} The last run ended in a crash: {Count} message(s) were in flight; risky stages run one at a time until the suspects are cleared",
-                ReasonCodes.CarefulMode, m.Resumed.Count);
+            _log.Warning("{Code} The last run ended in a crash: {Count} message(s) were in flight, {InStage} inside a risky stage; risky stages run one at a time until the suspects are cleared",
+                ReasonCodes.CarefulMode, m.Resumed.Count, _atStart.Open.Count);
         });
-        Receive<RiskGateProtocol.SuspectStatus>(m =>
+        Command<RiskGateProtocol.QueryInterruption>(q =>
+        {
+            var open = _atStart.StageOf(q.MessageId);
+            Sender.Tell(new RiskGateProtocol.Interruption(q.MessageId, open?.Stage, open?.Row ?? 0));
+        });
+        Command<RiskGateProtocol.SuspectStatus>(m =>
         {
             _undecided.Remove(m.MessageId);
             if (m.Suspect) _suspects.Add(m.MessageId);
             GrantNext();
         });
-        Receive<RiskGateProtocol.RequestRisk>(m =>
+        Command<RiskGateProtocol.RequestRisk>(m =>
         {
-            if (!Careful)
+            if (!Careful || _holder == m.MessageId)
             {
-                Sender.Tell(new RiskGateProtocol.RiskGranted(m.MessageId));
+                Grant(m.MessageId, m.Stage, Sender);
                 return;
             }
-            if (_holder == m.MessageId)
-            {
-                Sender.Tell(new RiskGateProtocol.RiskGranted(m.MessageId));
-                return;
-            }
+            if (_waiting.Any(w => w.Id == m.MessageId)) return; // asked again while waiting its turn
             Context.Watch(Sender);
-            if (m.Suspect) _waiting.AddFirst((m.MessageId, Sender, true));
-            else _waiting.AddLast((m.MessageId, Sender, false));
+            if (m.Suspect) _waiting.AddFirst((m.MessageId, Sender, true, m.Stage));
+            else _waiting.AddLast((m.MessageId, Sender, false, m.Stage));
             GrantNext();
         });
-        Receive<RiskGateProtocol.ReleaseRisk>(m => Release(m.MessageId, m.Cleared));
-        Receive<Terminated>(t =>
+        Command<RiskGateProtocol.ReleaseRisk>(m => Release(m.MessageId, m.Cleared));
+        Command<Terminated>(t =>
         {
             foreach (var node in _waiting.Where(w => w.Requester.Equals(t.ActorRef)).ToList()) _waiting.Remove(node);
             // A holder that died without releasing (it crashed, or was stopped) must not block the gate.
             if (_holder is { } holder && t.ActorRef.Equals(_holderRef)) Release(holder, cleared: false);
             else GrantNext();
         });
-        Receive<RiskGateProtocol.GetGateStatus>(_ => Sender.Tell(new RiskGateProtocol.GateStatus(Careful, _suspects.Count + _undecided.Count, _waiting.Count)));
+        Command<FlushLeft>(_ => Flush());
+        Command<RiskGateProtocol.GetGateStatus>(_ => Sender.Tell(new RiskGateProtocol.GateStatus(Careful, _suspects.Count + _undecided.Count, _waiting.Count, _ledger.Open.Count)));
+        Command<SaveSnapshotSuccess>(s =>
+        {
+            DeleteMessages(s.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(f => _log.Warning("stage ledger snapshot failed: {Error}", f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("stage ledger journal trim failed: {Error}", f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
     }
 
-    public static Props Props() => Akka.Actor.Props.Create<RiskGateActor>();
+    public override string PersistenceId => Name;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(int snapshotEvery) => Akka.Actor.Props.Create<RiskGateActor>(snapshotEvery);
 
     private bool Careful => _undecided.Count > 0 || _suspects.Count > 0;
 
+    /// <summary>Grants once the entry is durable: at once when the ledger holds it already, else with the next ledger row.</summary>
+    private void Grant(MessageId id, Stage stage, IActorRef requester)
+    {
+        if (_writing.Contains(id)) return; // asked again while its row is being written; the write answers
+        if (_ledger.StageOf(id)?.Stage == stage && !_left.Contains(id))
+        {
+            requester.Tell(new RiskGateProtocol.RiskGranted(id));
+            return;
+        }
+        _toGrant[id] = (stage, requester);
+        Flush();
+    }
+
+    /// <summary>Writes one ledger row with everything pending, unless a row is being written (its completion writes the next).</summary>
+    private void Flush()
+    {
+        if (_writing.Count > 0 || (_toGrant.Count == 0 && _left.Count == 0)) return;
+        Timers.Cancel(nameof(FlushLeft));
+        var grants = _toGrant.ToList();
+        _toGrant.Clear();
+        // A message that left a stage and asks for the next one in the same row: the row's order (left, then entered) keeps the new entry.
+        var change = new StagesChanged(_left.ToList(), grants.Select(g => new StageEntry(g.Key, g.Value.Stage)).ToList());
+        _left.Clear();
+        foreach (var (id, _) in grants) _writing.Add(id);
+        PersistAsync(change, e =>
+        {
+            _ledger = _ledger.Apply(e, LastSequenceNr);
+            _writing.Clear();
+            foreach (var (id, (_, requester)) in grants) requester.Tell(new RiskGateProtocol.RiskGranted(id));
+            if (++_sinceSnapshot >= _snapshotEvery)
+            {
+                _sinceSnapshot = 0;
+                SaveSnapshot(_ledger.ToSnapshot());
+            }
+            if (_toGrant.Count > 0) Flush();
+            else if (_left.Count > 0) Timers.StartSingleTimer(nameof(FlushLeft), FlushLeft.Instance, LeftFlushDelay);
+        });
+    }
+
     private void Release(MessageId id, bool cleared)
     {
+        if (_ledger.Open.ContainsKey(id) || _writing.Contains(id))
+        {
+            _left.Add(id);
+            if (_writing.Count == 0 && !Timers.IsTimerActive(nameof(FlushLeft))) Timers.StartSingleTimer(nameof(FlushLeft), FlushLeft.Instance, LeftFlushDelay);
+        }
+        _toGrant.Remove(id);
         if (cleared)
         {
             _suspects.Remove(id);
@@ -120,7 +226,7 @@ public sealed class RiskGateActor : ReceiveActor
                 _wasCareful = false;
                 _log.Info("{Code} All crash suspects are cleared; risky stages run concurrently again", ReasonCodes.CarefulMode);
             }
-            foreach (var w in _waiting) w.Requester.Tell(new RiskGateProtocol.RiskGranted(w.Id));
+            foreach (var w in _waiting) Grant(w.Id, w.Stage, w.Requester);
             _waiting.Clear();
             return;
         }
@@ -132,6 +238,12 @@ public sealed class RiskGateActor : ReceiveActor
         _waiting.Remove(next);
         _holder = next.Id;
         _holderRef = next.Requester;
-        next.Requester.Tell(new RiskGateProtocol.RiskGranted(next.Id));
+        Grant(next.Id, next.Stage, next.Requester);
+    }
+
+    /// <summary>Timer: write the releases that no grant's row took along.</summary>
+    private sealed record FlushLeft
+    {
+        public static readonly FlushLeft Instance = new();
     }
 }

@@ -37,11 +37,11 @@ public sealed class TransportActor : ReceiveActor
         ReceiveAsync<StageProtocol.NotifySender>(async cmd =>
         {
             var replyTo = Sender;
-            replyTo.Tell(await NotifyAsync(cmd, content, transports, _stopping.Token));
+            replyTo.Tell(await NotifyAsync(cmd, content, transports, Context.System.Scheduler, _stopping.Token));
         });
     }
 
-    private static async Task<StageProtocol.NotificationSettled> NotifyAsync(StageProtocol.NotifySender cmd, ContentStore content, TransportRegistry transports, CancellationToken ct)
+    private static async Task<StageProtocol.NotificationSettled> NotifyAsync(StageProtocol.NotifySender cmd, ContentStore content, TransportRegistry transports, ITimeProvider clock, CancellationToken ct)
     {
         StageProtocol.NotificationSettled NotSent(string reason, string detail) => new(cmd.MessageId, false, cmd.To, cmd.Transport, "-", reason, detail);
 
@@ -53,7 +53,7 @@ public sealed class TransportActor : ReceiveActor
         var failed = cmd.Failed
             .Select(f => new FailedRecipient(f.Address, f.Reason, f.Detail, f.Reply) { RemoteMta = f.Reply is null ? null : cmd.Transport })
             .ToList();
-        var dsn = DeliveryStatusNotification.Build(new DsnRequest(cmd.MessageId, cmd.To, original, cmd.ArrivalDate, failed), cmd.ReportingMta, DateTimeOffset.UtcNow);
+        var dsn = DeliveryStatusNotification.Build(new DsnRequest(cmd.MessageId, cmd.To, original, cmd.ArrivalDate, failed), cmd.ReportingMta, clock.Now);
         var transport = transports.Get(cmd.Transport);
         // The DSN has an id of its own, so the transport's idempotency never confuses it with the message.
         var receipt = await transport.DeliverAsync(MessageId.Parse(cmd.MessageId.Value + "-dsn"), DeliveryStatusNotification.ToBytes(dsn),

@@ -3,7 +3,10 @@ using ActorGateway.Domain.Failures;
 
 namespace ActorGateway.Actors.Configuration;
 
-/// <summary>The <c>actor-gateway</c> HOCON section, typed. See hocon/gateway.conf for each setting's meaning.</summary>
+/// <summary>
+/// The <c>actor-gateway</c> HOCON section, typed. See hocon/gateway.conf for each setting's meaning and
+/// default: the defaults live there only, so nothing here repeats them.
+/// </summary>
 public sealed record GatewaySettings(
     string DataDir,
     int MaxInFlight,
@@ -18,6 +21,7 @@ public sealed record GatewaySettings(
     TimeSpan ResumeBackoffMax,
     int RegistrySnapshotEvery,
     int DeadLetterSnapshotEvery,
+    int StageLedgerSnapshotEvery,
     string PickupDir,
     string BadmailDir,
     TimeSpan PickupPollInterval,
@@ -44,7 +48,7 @@ public sealed record GatewaySettings(
             DataDir: dataDir,
             MaxInFlight: c.GetInt("max-in-flight"),
             MaxWaitingSubmissions: c.GetInt("max-waiting-submissions"),
-            MaxMessageBytes: c.GetByteSize("max-message-size") ?? 25 * 1024 * 1024,
+            MaxMessageBytes: c.GetByteSize("max-message-size") ?? throw Missing("max-message-size"),
             SubmitTimeout: c.GetTimeSpan("submit-timeout"),
             MaxUnknownRestarts: c.GetInt("supervision.max-unknown-restarts"),
             TransientRetryMin: c.GetTimeSpan("supervision.transient-retry-min"),
@@ -54,6 +58,7 @@ public sealed record GatewaySettings(
             ResumeBackoffMax: c.GetTimeSpan("supervision.resume-backoff-max"),
             RegistrySnapshotEvery: c.GetInt("registry.snapshot-every"),
             DeadLetterSnapshotEvery: c.GetInt("dead-letter-queue.snapshot-every"),
+            StageLedgerSnapshotEvery: c.GetInt("stage-ledger.snapshot-every"),
             PickupDir: Under("pickup.dir"),
             BadmailDir: Under("pickup.badmail-dir"),
             PickupPollInterval: c.GetTimeSpan("pickup.poll-interval"),
@@ -61,18 +66,21 @@ public sealed record GatewaySettings(
             SpoolDir: Under("spool.dir"),
             ContentDir: Under("content.dir"),
             DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"),
-            RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval", TimeSpan.FromSeconds(5)),
-            DsnTransport: c.GetString("dsn.transport", "smtp"),
-            ReportingMta: c.GetString("dsn.reporting-mta", "") is { Length: > 0 } mta ? mta : System.Net.Dns.GetHostName(),
-            MessageLifetime: c.GetTimeSpan("message-lifetime", TimeSpan.FromDays(2)),
-            MaxUnknownDelayedRetries: c.GetInt("supervision.max-unknown-delayed-retries", 3),
-            CrashLoopThreshold: c.GetInt("supervision.crash-loop-threshold", 2),
+            RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval"),
+            DsnTransport: c.GetString("dsn.transport") ?? throw Missing("dsn.transport"),
+            ReportingMta: c.GetString("dsn.reporting-mta") is { Length: > 0 } mta ? mta : System.Net.Dns.GetHostName(),
+            MessageLifetime: c.GetTimeSpan("message-lifetime"),
+            MaxUnknownDelayedRetries: c.GetInt("supervision.max-unknown-delayed-retries"),
+            CrashLoopThreshold: c.GetInt("supervision.crash-loop-threshold"),
             Classification: ParseClassification(c.GetConfig("classification")),
-            FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients", "") is { Length: > 0 } p ? p : null,
+            FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients") is { Length: > 0 } p ? p : null,
             OperatorTimeout: c.GetTimeSpan("operator-timeout"));
         settings.Validate();
         return settings;
     }
+
+    private static ConfigurationException Missing(string key) =>
+        new($"actor-gateway.{key} is not set; its default lives in hocon/gateway.conf, which must be part of the configuration");
 
     /// <summary>Reads <c>{ mapping { "Type.FullName" = permanent|transient|unknown }, delivery { … }, notification { … } }</c>.</summary>
     public static IReadOnlyDictionary<Stage, IReadOnlyDictionary<string, FailureKind>> ParseClassification(Config? section)
@@ -114,7 +122,7 @@ public sealed record GatewaySettings(
         Require(MaxUnknownRestarts >= 0, "supervision.max-unknown-restarts must not be negative");
         Require(TransientRetryMin > TimeSpan.Zero && TransientRetryMax >= TransientRetryMin, "supervision.transient-retry-min/max must be positive and min <= max");
         Require(ResumeBackoffMin > TimeSpan.Zero && ResumeBackoffMax >= ResumeBackoffMin, "supervision.resume-backoff-min/max must be positive and min <= max");
-        Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0, "snapshot-every values must be positive");
+        Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0 && StageLedgerSnapshotEvery > 0, "snapshot-every values must be positive");
         Require(PickupConcurrency > 0, "pickup.concurrency must be at least 1");
         Require(RoutesReloadInterval > TimeSpan.Zero, "routes-reload-interval must be positive");
         Require(MessageLifetime > TimeSpan.Zero, "message-lifetime must be positive");

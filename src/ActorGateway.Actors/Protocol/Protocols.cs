@@ -62,7 +62,7 @@ public static class MessageProtocol
     /// <see cref="OperatorProtocol.Result"/>. <paramref name="Reactivated"/>: the actor was started only for
     /// this (the message was not in flight), so it stops again when there is nothing left to do.
     /// </summary>
-    public sealed record Operate(OperatorProtocol.Command Command, IActorRef ReplyTo, bool Reactivated) : IWithMessageId
+    public sealed record PerformOperatorCommand(OperatorProtocol.Command Command, IActorRef ReplyTo, bool Reactivated) : IWithMessageId
     {
         public MessageId MessageId => Command.MessageId;
     }
@@ -110,11 +110,11 @@ public static class DeadLetterQueueProtocol
     /// <summary>Queue → message actor: the entry is durable.</summary>
     public sealed record DeadLetterRecordConfirmed(MessageId MessageId) : IWithMessageId;
 
-    /// <summary>Message actor → queue: the message left the quarantine (replayed or purged); clear its entries up to that generation. Answered with <see cref="DeadLetterCleared"/>.</summary>
+    /// <summary>Message actor → queue: the message left the quarantine (replayed or purged); clear its entries up to that generation. Answered with <see cref="DeadLetterClearConfirmed"/>.</summary>
     public sealed record ClearDeadLetter(MessageId MessageId, int UpToReplays, string Why) : IWithMessageId;
 
-    /// <summary>Queue → message actor: the clearing is durable.</summary>
-    public sealed record DeadLetterCleared(MessageId MessageId, int UpToReplays) : IWithMessageId;
+    /// <summary>Queue → message actor: the clearing is durable (the queue's event for it is <c>DeadLetterQueueEvents.DeadLetterCleared</c>).</summary>
+    public sealed record DeadLetterClearConfirmed(MessageId MessageId, int UpToReplays) : IWithMessageId;
 
     /// <summary>Anyone → queue: list entries, optionally only those with a reason code.</summary>
     public sealed record ListDeadLetters(string? Reason = null, Stage? Stage = null);

@@ -44,6 +44,8 @@ public sealed class GatewayJsonSerializer(ExtendedActorSystem system) : Serializ
         ["message-purged.v1"] = typeof(OperatorEvents.MessagePurged),
         ["directory-entry-set.v1"] = typeof(OperatorEvents.DirectoryEntrySet),
         ["dead-letter-queue-snapshot.v1"] = typeof(DeadLetterQueueEvents.DeadLetterQueueSnapshot),
+        ["stages-changed.v1"] = typeof(StageLedgerEvents.StagesChanged),
+        ["stage-ledger-snapshot.v1"] = typeof(StageLedgerEvents.StageLedgerSnapshot),
     };
 
     private static readonly Dictionary<Type, string> ManifestByType = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key);

@@ -97,7 +97,8 @@ public static class MessageEvents
     /// Written at start-up for a message whose stage was started but never finished before a crash:
     /// <paramref name="Crashes"/> is how many crashes this stage has now been in flight for.
     /// </summary>
-    public sealed record StageInterrupted(MessageId MessageId, Stage Stage, int Crashes, DateTimeOffset At, string? Recipient = null) : IMessageEvent;
+    /// <param name="LedgerRow">The stage ledger's row that held the stage open, when the ledger named it: that entry is now counted, never again.</param>
+    public sealed record StageInterrupted(MessageId MessageId, Stage Stage, int Crashes, DateTimeOffset At, string? Recipient = null, long? LedgerRow = null) : IMessageEvent;
 
     /// <summary>A stage failed in a way that does not blame the message (or not yet); it runs again at <paramref name="DueAt"/>.</summary>
     /// <param name="Attempt">Delayed retries of this stage so far, this one included.</param>

@@ -55,6 +55,9 @@ public sealed record MessageState(
     /// <summary>The risky stage that was started and has not finished yet (null when none).</summary>
     public StageStarted? InProgress { get; private init; }
 
+    /// <summary>The last stage-ledger row a crash was counted for: a suspect still waiting its turn at the next crash is not counted twice for it.</summary>
+    public long? CountedLedgerRow { get; private init; }
+
     /// <summary>Crashes the current stage has been in flight for (reset when a stage completes).</summary>
     public int Crashes { get; private init; }
 
@@ -156,7 +159,7 @@ public sealed record MessageState(
     {
         StageStarted s => this with { InProgress = s, PendingRetry = null, _delayedRetries = DelayedRetries },
         // The interruption is on record; the stage must be started again before it can be interrupted again.
-        StageInterrupted i => this with { Crashes = i.Crashes, InProgress = null },
+        StageInterrupted i => this with { Crashes = i.Crashes, InProgress = null, CountedLedgerRow = i.LedgerRow ?? CountedLedgerRow },
         RetryScheduled r => this with { PendingRetry = r, InProgress = null },
         MessageAccepted a => this with { Status = MessageStatus.Accepted, Accepted = a },
         RecipientsMapped m => this with

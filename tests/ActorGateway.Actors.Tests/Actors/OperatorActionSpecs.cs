@@ -75,8 +75,7 @@ public sealed class OperatorActionSpecs : Akka.TestKit.Xunit2.TestKit
 
         var timeline = await JournalQueries.MessageTimelineAsync(Sys, id);
         Assert.Equal(
-            ["message-accepted.v1", "stage-started.v1", "message-dead-lettered.v1", "replay-requested.v1",
-             "stage-started.v1", "recipients-mapped.v1", "stage-started.v1", "message-delivered.v1"],
+            ["message-accepted.v1", "message-dead-lettered.v1", "replay-requested.v1", "recipients-mapped.v1", "message-delivered.v1"],
             timeline.Select(t => t.Manifest));
         var replay = timeline.Select(t => t.Event).OfType<ReplayRequested>().Single();
         Assert.Equal(("ops-alice", "directory entry added for ghost", 1), (replay.By, replay.Why, replay.Replay));

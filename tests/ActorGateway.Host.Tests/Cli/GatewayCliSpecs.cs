@@ -78,7 +78,7 @@ public sealed class GatewayCliSpecs : IDisposable
         Assert.Equal(0, jcode);
         using var tl = JsonDocument.Parse(timelineJson);
         var types = tl.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
-        Assert.Equal(["message-accepted.v1", "stage-started.v1", "recipients-mapped.v1", "stage-started.v1", "message-delivered.v1"], types);
+        Assert.Equal(["message-accepted.v1", "recipients-mapped.v1", "message-delivered.v1"], types);
         Assert.All(tl.RootElement.GetProperty("events").EnumerateArray(), e => Assert.True(DateTimeOffset.TryParse(e.GetProperty("at").GetString(), out _)));
 
         var (dcode, dead, _) = await Cli("deadletters", "--data-dir", data, "--json");

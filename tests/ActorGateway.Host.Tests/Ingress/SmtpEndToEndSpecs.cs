@@ -9,7 +9,7 @@ namespace ActorGateway.Host.Tests.Ingress;
 
 /// <summary>
 /// Real mail in and out: MailKit → our ESMTP listener in the real <c>gateway run</c> → journal →
-/// SMTP relay → a downstream server that is not ours (Debian's aiosmtpd).
+/// SMTP relay → a downstream server that is not ours (the SmtpServer library, in this test process).
 /// </summary>
 public sealed partial class SmtpEndToEndSpecs : IAsyncLifetime
 {
@@ -91,7 +91,7 @@ public sealed partial class SmtpEndToEndSpecs : IAsyncLifetime
         Assert.DoesNotContain("GW-DSN-SENT", _gateway.Output);
     }
 
-    /// <summary>aiosmtpd records MAIL FROM:&lt;&gt; as "&lt;&gt;".</summary>
+    /// <summary>The scripted peer records MAIL FROM:&lt;&gt; as "&lt;&gt;".</summary>
     private static bool IsFromNullSender(RelayReceivedMessage m) => m.MailFrom is "" or "<>";
 
     public async Task DisposeAsync()

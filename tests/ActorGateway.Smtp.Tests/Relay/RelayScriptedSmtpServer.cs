@@ -1,6 +1,11 @@
-using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
+extern alias SmtpServerLibrary;
+
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Peer = SmtpServerLibrary::SmtpServer;
 
 namespace ActorGateway.Smtp.Tests.Relay;
 
@@ -11,161 +16,222 @@ public sealed record RelayServerStats(int Connections, int Noops, int Rcpts);
 public sealed record RelayReceivedMessage(string MailFrom, IReadOnlyList<string> RcptTos, byte[] Content);
 
 /// <summary>
-/// Runs <c>relay_smtp_server.py</c> (aiosmtpd, Debian's python3-aiosmtpd under /usr/bin/python3) on
-/// 127.0.0.1 and a port chosen at run time, and kills it on dispose. A machine without aiosmtpd
-/// fails the test with a clear message; it never skips silently.
+/// The downstream SMTP peer of the relay and end-to-end tests: an in-process server built on the
+/// SmtpServer NuGet package (an independent SMTP implementation, not ours), on 127.0.0.1 and a port
+/// chosen at run time. Real sockets, real protocol; it needs nothing but the .NET SDK.
+/// <para>Scripted by the envelope's local parts:</para>
+/// <list type="bullet">
+/// <item>MAIL FROM <c>badsender*</c> → 553 5.7.1; <c>tempsender*</c> → 451 4.3.0.</item>
+/// <item>RCPT TO <c>refuse*</c> → 550 5.1.1; <c>defer*</c> → 450 4.2.1; <c>slow*</c> → 250 after <see cref="SlowReply"/>.</item>
+/// <item>DATA when MAIL FROM was <c>reject*</c> → 554 5.6.0; <c>tempdata*</c> → 451 4.3.0; <c>drop*</c> → the connection is cut without a reply.</item>
+/// </list>
+/// <para>Modes: <c>up</c> (the SMTP server), <c>down</c> (421 at connect, then close), <c>silent</c>
+/// (accepts the TCP connection and never answers); the last two are plain sockets, since no SMTP is spoken.</para>
 /// </summary>
 public sealed class RelayScriptedSmtpServer : IAsyncDisposable
 {
-    public const string Python = "/usr/bin/python3";
+    /// <summary>How long a <c>slow*</c> recipient waits for its RCPT reply.</summary>
+    public static readonly TimeSpan SlowReply = TimeSpan.FromSeconds(3);
 
-    private static readonly Lazy<Task> AiosmtpdCheck = new(CheckAiosmtpdAsync);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    private readonly Process _process;
-    private readonly StringBuilder _stderr;
+    private readonly ConcurrentQueue<RelayReceivedMessage> _messages = new();
+    private readonly CancellationTokenSource _stop = new();
+    private int _connections;
+    private int _noops;
+    private int _rcpts;
+    private int _queued;
+    private Task _running = Task.CompletedTask;
+    private TcpListener? _rawListener;
     private int _disposed;
 
-    private RelayScriptedSmtpServer(Process process, StringBuilder stderr, int port, string spoolDir, string statsPath)
+    private RelayScriptedSmtpServer()
     {
-        _process = process;
-        _stderr = stderr;
-        Port = port;
-        SpoolDir = spoolDir;
-        StatsPath = statsPath;
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
-    public string SpoolDir { get; }
-
-    public string StatsPath { get; }
-
-    /// <param name="workDir">A directory of the test's own; the spool and the stats file go below it.</param>
+    /// <param name="workDir">Kept for callers that give each server a directory of the test's own; nothing is written there.</param>
     /// <param name="mode">"up", "down" (421 at connect) or "silent" (never greets).</param>
     /// <param name="port">0 for any free port; a fixed one to restart a server in place.</param>
-    /// <param name="auth">"user:password" to require AUTH.</param>
+    /// <param name="auth">"user:password" to require AUTH (PLAIN or LOGIN, allowed without TLS).</param>
     public static async Task<RelayScriptedSmtpServer> StartAsync(string workDir, string mode = "up", int port = 0, string? auth = null)
     {
-        await AiosmtpdCheck.Value;
-        var dir = Path.Combine(workDir, "server-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        var spool = Path.Combine(dir, "spool");
-        var stats = Path.Combine(dir, "stats.json");
-        var script = Path.Combine(AppContext.BaseDirectory, "Relay", "relay_smtp_server.py");
-        if (!File.Exists(script)) throw new InvalidOperationException($"The scripted SMTP server is missing from the test output: {script}");
-
-        var info = new ProcessStartInfo(Python)
+        _ = workDir;
+        var server = new RelayScriptedSmtpServer();
+        switch (mode)
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add(script);
-        foreach (var arg in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--spool", spool, "--stats", stats, "--mode", mode })
-            info.ArgumentList.Add(arg);
-        if (auth is not null)
-        {
-            info.ArgumentList.Add("--auth");
-            info.ArgumentList.Add(auth);
+            case "up":
+                await server.StartSmtpAsync(port, auth);
+                break;
+            case "down":
+            case "silent":
+                server.StartRaw(port, mode == "down");
+                break;
+            default:
+                throw new ArgumentException($"unknown mode '{mode}' (up, down or silent)", nameof(mode));
         }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {Python}");
-        var stderr = new StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (stderr) stderr.AppendLine(e.Data);
-        };
-        process.BeginErrorReadLine();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null || !line.StartsWith("PORT ", StringComparison.Ordinal))
-            {
-                await process.WaitForExitAsync(timeout.Token);
-                string err;
-                lock (stderr) err = stderr.ToString();
-                throw new InvalidOperationException($"the scripted SMTP server did not start (exit {process.ExitCode}): {line} {err}");
-            }
-            return new RelayScriptedSmtpServer(process, stderr, int.Parse(line[5..], System.Globalization.CultureInfo.InvariantCulture), spool, stats);
-        }
-        catch
-        {
-            Kill(process);
-            process.Dispose();
-            throw;
-        }
+        return server;
     }
 
-    public RelayServerStats ReadStats() =>
-        JsonSerializer.Deserialize<RelayServerStats>(File.ReadAllBytes(StatsPath), Json)
-        ?? throw new InvalidOperationException("empty stats file");
+    public RelayServerStats ReadStats() => new(Volatile.Read(ref _connections), Volatile.Read(ref _noops), Volatile.Read(ref _rcpts));
 
-    /// <summary>The accepted messages, in arrival order (the server writes the envelope last).</summary>
-    public IReadOnlyList<RelayReceivedMessage> ReadMessages()
-    {
-        if (!Directory.Exists(SpoolDir)) return [];
-        return Directory.GetFiles(SpoolDir, "*.json")
-            .Order(StringComparer.Ordinal)
-            .Select(path =>
-            {
-                var envelope = JsonSerializer.Deserialize<EnvelopeFile>(File.ReadAllBytes(path), Json)
-                    ?? throw new InvalidOperationException($"empty envelope {path}");
-                return new RelayReceivedMessage(envelope.MailFrom, envelope.RcptTos, File.ReadAllBytes(Path.ChangeExtension(path, ".eml")));
-            })
-            .ToList();
-    }
-
-    public string StandardError
-    {
-        get
-        {
-            lock (_stderr) return _stderr.ToString();
-        }
-    }
+    /// <summary>The accepted messages, in arrival order.</summary>
+    public IReadOnlyList<RelayReceivedMessage> ReadMessages() => _messages.ToArray();
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        Kill(_process);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _stop.CancelAsync();
+        _rawListener?.Stop();
         try
         {
-            await _process.WaitForExitAsync(timeout.Token);
+            await _running.WaitAsync(TimeSpan.FromSeconds(10));
         }
         catch (OperationCanceledException)
         {
         }
-        _process.Dispose();
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
+        catch (TimeoutException)
         {
         }
+        _stop.Dispose();
     }
 
-    private static async Task CheckAiosmtpdAsync()
+    private async Task StartSmtpAsync(int port, string? auth)
     {
-        const string Missing = "The relay tests need Debian's python3-aiosmtpd for /usr/bin/python3 " +
-            "(apt-get install python3-aiosmtpd); the python3 on PATH is not used.";
-        if (!File.Exists(Python)) throw new InvalidOperationException($"{Missing} {Python} does not exist.");
-        var info = new ProcessStartInfo(Python) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("import aiosmtpd");
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{Missing} {Python} could not be started.");
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{Missing} `{Python} -c \"import aiosmtpd\"` failed: {(await error).Trim()}");
+        var started = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listeners = new Peer.Net.EndpointListenerFactory();
+        listeners.EndpointStarted += (_, e) => started.TrySetResult(((IPEndPoint)e.LocalEndPoint).Port);
+
+        var options = new Peer.SmtpServerOptionsBuilder()
+            .ServerName("relay-test.local")
+            // The library ends a session after this many failed commands in a row; scripted refusals are not abuse.
+            .MaxRetryCount(1000)
+            .Endpoint(e =>
+            {
+                e.Endpoint(new IPEndPoint(IPAddress.Loopback, port));
+                if (auth is not null) e.AuthenticationRequired().AllowUnsecureAuthentication();
+            })
+            .Build();
+
+        var services = new Peer.ComponentModel.ServiceProvider();
+        services.Add(listeners);
+        services.Add(new Filter(this));
+        services.Add(new Store(this));
+        if (auth is not null)
+        {
+            var (user, password) = (auth.Split(':', 2)[0], auth.Split(':', 2)[1]);
+            services.Add(new Peer.Authentication.DelegatingUserAuthenticator((u, p) => u == user && p == password));
+        }
+
+        var server = new Peer.SmtpServer(options, services);
+        server.SessionCreated += (_, e) =>
+        {
+            Interlocked.Increment(ref _connections);
+            e.Context.CommandExecuting += (_, c) =>
+            {
+                if (c.Command is Peer.Protocol.NoopCommand) Interlocked.Increment(ref _noops);
+                if (c.Command is Peer.Protocol.RcptCommand) Interlocked.Increment(ref _rcpts);
+            };
+        };
+        _running = server.StartAsync(_stop.Token);
+        var first = await Task.WhenAny(started.Task, _running, Task.Delay(TimeSpan.FromSeconds(30)));
+        if (first != started.Task)
+        {
+            var why = _running.IsFaulted ? _running.Exception!.GetBaseException().Message : "it did not start listening within 30 s";
+            throw new InvalidOperationException($"the scripted SMTP server could not listen on 127.0.0.1:{port}: {why}");
+        }
+        Port = await started.Task;
     }
 
-    private sealed record EnvelopeFile(string MailFrom, List<string> RcptTos);
+    private void StartRaw(int port, bool greetWith421)
+    {
+        _rawListener = new TcpListener(IPAddress.Loopback, port);
+        _rawListener.Start();
+        Port = ((IPEndPoint)_rawListener.LocalEndpoint).Port;
+        var listener = _rawListener;
+        var held = new ConcurrentBag<TcpClient>();
+        _running = Task.Run(async () =>
+        {
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    var client = await listener.AcceptTcpClientAsync(_stop.Token);
+                    Interlocked.Increment(ref _connections);
+                    if (greetWith421)
+                    {
+                        using (client)
+                            await client.GetStream().WriteAsync("421 4.3.2 service not available\r\n"u8.ToArray(), _stop.Token);
+                    }
+                    else
+                    {
+                        held.Add(client);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                foreach (var client in held) client.Dispose();
+            }
+        });
+    }
+
+    private static string LocalPart(Peer.Mail.IMailbox? mailbox) => (mailbox?.User ?? "").ToLowerInvariant();
+
+    private static string Address(Peer.Mail.IMailbox? mailbox) =>
+        mailbox is null || (string.IsNullOrEmpty(mailbox.User) && string.IsNullOrEmpty(mailbox.Host)) ? "<>" : $"{mailbox.User}@{mailbox.Host}";
+
+    private static Peer.Protocol.SmtpResponseException Reply(int code, string text, bool quit = false) =>
+        new(new Peer.Protocol.SmtpResponse((Peer.Protocol.SmtpReplyCode)code, text), quit);
+
+    private sealed class Filter(RelayScriptedSmtpServer owner) : Peer.Storage.IMailboxFilter
+    {
+        public Task<bool> CanAcceptFromAsync(Peer.ISessionContext context, Peer.Mail.IMailbox from, int size, CancellationToken cancellationToken)
+        {
+            var local = LocalPart(from);
+            if (local.StartsWith("badsender", StringComparison.Ordinal)) throw Reply(553, "5.7.1 sender refused");
+            if (local.StartsWith("tempsender", StringComparison.Ordinal)) throw Reply(451, "4.3.0 sender deferred");
+            return Task.FromResult(true);
+        }
+
+        public async Task<bool> CanDeliverToAsync(Peer.ISessionContext context, Peer.Mail.IMailbox to, Peer.Mail.IMailbox from, CancellationToken cancellationToken)
+        {
+            var local = LocalPart(to);
+            if (local.StartsWith("refuse", StringComparison.Ordinal)) throw Reply(550, "5.1.1 user unknown");
+            if (local.StartsWith("defer", StringComparison.Ordinal)) throw Reply(450, "4.2.1 try later");
+            if (local.StartsWith("slow", StringComparison.Ordinal)) await Task.Delay(SlowReply, owner._stop.Token);
+            return true;
+        }
+    }
+
+    private sealed class Store(RelayScriptedSmtpServer owner) : Peer.Storage.IMessageStore
+    {
+        public Task<Peer.Protocol.SmtpResponse> SaveAsync(Peer.ISessionContext context, Peer.IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        {
+            var sender = LocalPart(transaction.From);
+            if (sender.StartsWith("reject", StringComparison.Ordinal))
+                return Task.FromResult(new Peer.Protocol.SmtpResponse((Peer.Protocol.SmtpReplyCode)554, "5.6.0 rejected"));
+            if (sender.StartsWith("tempdata", StringComparison.Ordinal))
+                return Task.FromResult(new Peer.Protocol.SmtpResponse((Peer.Protocol.SmtpReplyCode)451, "4.3.0 data deferred"));
+            if (sender.StartsWith("drop", StringComparison.Ordinal))
+            {
+                // A server that dies after the data arrived and before it answered.
+                context.Pipe.Input.Complete();
+                context.Pipe.Output.Complete();
+                throw new OperationCanceledException("connection dropped by the script");
+            }
+
+            var number = Interlocked.Increment(ref owner._queued).ToString("D4", CultureInfo.InvariantCulture);
+            // The library's buffer stops before the CRLF that precedes the terminating dot; that CRLF ends the
+            // message's last line and belongs to the content (RFC 5321 §4.1.1.4), so it is put back.
+            var content = new byte[buffer.Length + 2];
+            buffer.CopyTo(content);
+            content[^2] = (byte)'\r';
+            content[^1] = (byte)'\n';
+            owner._messages.Enqueue(new RelayReceivedMessage(Address(transaction.From), transaction.To.Select(Address).ToList(), content));
+            return Task.FromResult(new Peer.Protocol.SmtpResponse(Peer.Protocol.SmtpReplyCode.Ok, $"2.0.0 OK queued as {number}"));
+        }
+    }
 }
