@@ -92,6 +92,12 @@ public sealed class GatewayNode
                 settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
             DeadLetterQueueActor.Name);
 
+        // Operators' directory edits (admin API) are journaled here; a failed write stops it, so it is supervised like the queue.
+        system.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnStop(DirectoryAuditActor.Props(), DirectoryAuditActor.Name,
+                settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
+            DirectoryAuditActor.Name);
+
         system.ActorOf(RouteReloaderActor.Props(config, settings.DataDir, routes, settings.RoutesReloadInterval, directoryFiles), RouteReloaderActor.Name);
 
         // Persistent (the stage ledger): a failed write stops it, and the back-off starts it again; message actors repeat what it did not answer.

@@ -25,6 +25,9 @@ public sealed class AdminContext(ActorSystem system, GatewayNode node, AdminOpti
     public PrometheusExporter Metrics { get; } = metrics;
     public AdminAuth Auth { get; } = new(options.Token);
 
+    /// <summary>Directory edits one at a time (<see cref="DirectoryEdits"/>).</summary>
+    public SemaphoreSlim DirectoryLock { get; } = new(1, 1);
+
     /// <summary>Set once Kestrel is bound.</summary>
     public bool Listening { get; set; }
 }
@@ -59,6 +62,7 @@ public static class AdminApi
         read.MapGet("/replay-jobs", () => Results.Json(new { jobs = ctx.Jobs.List() }, AdminViews.Json));
         read.MapGet("/replay-jobs/{jobId}", (string jobId) =>
             ctx.Jobs.Get(jobId) is { } job ? Results.Json(job.View(), AdminViews.Json) : Problems.NotFound(ReasonCodes.AdminNotFound, $"no replay job {jobId}"));
+        DirectoryEdits.MapRead(read, ctx);
 
         var mutate = app.MapGroup(Prefix).AddEndpointFilter(ctx.Auth.Filter(AdminAccess.Mutate));
         mutate.MapPost("/messages/{id}/replay", (string id, HttpRequest req, CancellationToken ct) => ActAsync(ctx, id, req, "replay", ct));
@@ -72,6 +76,7 @@ public static class AdminApi
             job.Cancel();
             return Results.Json(job.View(), AdminViews.Json, statusCode: StatusCodes.Status202Accepted);
         });
+        DirectoryEdits.MapMutate(mutate, ctx);
     }
 
     private static async Task<IResult> ReadyAsync(AdminContext ctx, CancellationToken ct)
@@ -235,7 +240,7 @@ public static class AdminApi
         if (Filter(req, out var filter, "all") is { } bad) return bad;
         var all = req.Query["all"].ToString();
         if (all.Length > 0 && all is not ("true" or "false")) return Problems.BadRequest($"all '{all}' is not true or false");
-        if (filter.IsEmpty && all != "true") return Problems.BadRequest("give a filter (reason, stage, route, since, until), or all=true to replay the whole quarantine");
+        if (filter.IsEmpty && all != "true") return Problems.BadRequest("give a filter (reason, stage, route, since, until, domain), or all=true to replay the whole quarantine");
         if (Operator(req, out var by) is { } badOperator) return badOperator;
         var (why, badBody) = await WhyAsync(req, ct);
         if (badBody is not null) return badBody;
@@ -265,7 +270,7 @@ public static class AdminApi
     }
 
     /// <summary>Has the route reloader pick up a directory edit made just now, then returns the table in force.</summary>
-    private static async Task<Domain.Mapping.RouteTable> CurrentRoutesAsync(AdminContext ctx, CancellationToken ct)
+    internal static async Task<Domain.Mapping.RouteTable> CurrentRoutesAsync(AdminContext ctx, CancellationToken ct)
     {
         await RouteReloaderActor.ReloadNowAsync(ctx.System, ctx.Options.CheckTimeout, ct);
         return ctx.Node.Parts.Routes.Current;
@@ -302,7 +307,7 @@ public static class AdminApi
     }
 
     /// <summary>Who asks: the <see cref="OperatorHeader"/> header (the CLI sends $USER or --as), else <see cref="DefaultOperator"/>.</summary>
-    private static IResult? Operator(HttpRequest req, out string by)
+    internal static IResult? Operator(HttpRequest req, out string by)
     {
         var header = req.Headers[OperatorHeader].ToString().Trim();
         by = header.Length == 0 ? DefaultOperator : header;

@@ -88,13 +88,22 @@ public sealed class AdminServer : IAsyncDisposable
                 await problem.ExecuteAsync(http);
             }
         });
+        app.Use((http, next) =>
+        {
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            // The console's files set their own policy (ConsoleAssets); everything else loads and runs nothing.
+            headers.ContentSecurityPolicy = ConsoleAssets.ApiContentSecurityPolicy;
+            return next(http);
+        });
         if (options.Token is null)
         {
             // Without a token the API trusts the loopback listener, so it answers only requests addressed to the
             // loopback by name: a web page cannot reach it through DNS rebinding (its Host header names its own domain).
             app.Use(async (http, next) =>
             {
-                if (http.Request.Path.StartsWithSegments(AdminApi.Prefix) && !IsLoopbackHost(http.Request.Host.Host))
+                if ((http.Request.Path.StartsWithSegments(AdminApi.Prefix) || ConsoleAssets.IsConsolePath(http.Request.Path)) && !IsLoopbackHost(http.Request.Host.Host))
                 {
                     await Problems.Of(StatusCodes.Status403Forbidden, ReasonCodes.AdminForbidden, "Not a loopback host",
                         $"without a token the admin API only answers requests for localhost, 127.0.0.1 or [::1], not '{http.Request.Host.Host}'; set {AdminOptions.TokenEnvironmentVariable} to use another name").ExecuteAsync(http);
@@ -116,6 +125,7 @@ public sealed class AdminServer : IAsyncDisposable
             await problem.ExecuteAsync(http);
         });
         AdminApi.Map(app, context);
+        ConsoleAssets.Map(app);
 
         try
         {
@@ -136,8 +146,8 @@ public sealed class AdminServer : IAsyncDisposable
                     ?? $"http://{endPoint}";
         var address = new Uri(bound.EndsWith('/') ? bound : bound + "/");
         context.Listening = true;
-        log.LogInformation("{Code} Admin API listening on {Address} (token {TokenState})", ReasonCodes.AdminListening, address,
-            options.Token is null ? "not configured: reads only, loopback only" : "configured");
+        log.LogInformation("{Code} Admin API listening on {Address} (token {TokenState}); operator console at {Console}", ReasonCodes.AdminListening, address,
+            options.Token is null ? "not configured: reads only, loopback only" : "configured", address);
         return new AdminServer(app, context, address);
     }
 

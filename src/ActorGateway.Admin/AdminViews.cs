@@ -78,6 +78,7 @@ public static class AdminViews
         MessageHeld h => $"held by {h.By}: {h.Why}",
         HoldReleased h => $"released by {h.By}: {h.Why}",
         MessagePurged p => $"purged by {p.By}: {p.Why}",
+        DirectoryEntrySet d => $"directory of route {d.Route}: {d.Address} -> {d.New.UserId}@{d.New.Node} (was {(d.Old is null ? "no entry" : $"{d.Old.UserId}@{d.Old.Node}")}) by {d.By}: {d.Why}",
         IGatewayEvent other => JsonSerializer.Serialize(other, other.GetType(), Json),
         _ => evt.ToString() ?? "",
     };

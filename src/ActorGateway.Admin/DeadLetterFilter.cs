@@ -7,7 +7,8 @@ namespace ActorGateway.Admin;
 
 /// <summary>
 /// Which dead-letter entries an operator means: by reason code(s), stage, route and time
-/// (<c>since</c> inclusive, <c>until</c> exclusive, ISO 8601 with an offset). An empty filter matches every entry.
+/// (<c>since</c> inclusive, <c>until</c> exclusive, ISO 8601 with an offset), and recipient domain (<c>domain</c>: an entry
+/// matches when its recipient, or one of its failed recipients, is on that domain). An empty filter matches every entry.
 /// </summary>
 public sealed partial record DeadLetterFilter(
     IReadOnlySet<string> Reasons,
@@ -19,9 +20,12 @@ public sealed partial record DeadLetterFilter(
     public static readonly DeadLetterFilter All = new(new HashSet<string>(), null, null, null, null);
 
     /// <summary>The query parameters a filter is made of.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["reason", "stage", "route", "since", "until"];
+    public static readonly IReadOnlyList<string> Keys = ["reason", "stage", "route", "since", "until", "domain"];
 
-    public bool IsEmpty => Reasons.Count == 0 && Stage is null && Route is null && Since is null && Until is null;
+    /// <summary>Recipient domain (lower case), or null for any.</summary>
+    public string? Domain { get; init; }
+
+    public bool IsEmpty => Reasons.Count == 0 && Stage is null && Route is null && Since is null && Until is null && Domain is null;
 
     public bool Matches(DeadLetterEntry entry) =>
         (Reasons.Count == 0 || Reasons.Contains(entry.Reason))
@@ -29,7 +33,11 @@ public sealed partial record DeadLetterFilter(
         && (Route is null || string.Equals(entry.Route, Route, StringComparison.OrdinalIgnoreCase)
             || (entry.Recipients ?? []).Any(r => string.Equals(r.Route, Route, StringComparison.OrdinalIgnoreCase)))
         && (Since is null || entry.At >= Since)
-        && (Until is null || entry.At < Until);
+        && (Until is null || entry.At < Until)
+        && (Domain is null || OnDomain(entry.Recipient) || (entry.Recipients ?? []).Any(r => OnDomain(r.Address)));
+
+    private bool OnDomain(string? address) =>
+        address is not null && address.LastIndexOf('@') is var at and >= 0 && string.Equals(address[(at + 1)..].TrimEnd('>'), Domain, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Parses query parameters. <paramref name="allowed"/> are further keys the endpoint takes itself;
@@ -43,6 +51,7 @@ public sealed partial record DeadLetterFilter(
         Stage? stage = null;
         string? route = null;
         DateTimeOffset? since = null, until = null;
+        string? domain = null;
         foreach (var (key, values) in query)
         {
             if (allowed.Contains(key, StringComparer.OrdinalIgnoreCase)) continue;
@@ -86,6 +95,14 @@ public sealed partial record DeadLetterFilter(
                     }
                     route = value;
                     break;
+                case "domain":
+                    if (value.Length is 0 or > 253 || value.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-')))
+                    {
+                        error = $"domain '{value}' is not a domain name (like contoso.com)";
+                        return null;
+                    }
+                    domain = value.ToLowerInvariant();
+                    break;
                 case "since":
                 case "until":
                     if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
@@ -107,7 +124,7 @@ public sealed partial record DeadLetterFilter(
             error = $"since ({since:O}) must be before until ({until:O})";
             return null;
         }
-        return new DeadLetterFilter(reasons, stage, route, since, until);
+        return new DeadLetterFilter(reasons, stage, route, since, until) { Domain = domain };
 
         string Unknown(string key) => $"unknown query parameter '{key}' (filters: {string.Join(", ", Keys)}{(allowed.Length == 0 ? "" : "; also " + string.Join(", ", allowed))})";
     }
@@ -121,6 +138,7 @@ public sealed partial record DeadLetterFilter(
         if (Route is not null) parts.Add("route=" + Uri.EscapeDataString(Route));
         if (Since is { } a) parts.Add("since=" + Uri.EscapeDataString(a.ToString("O", CultureInfo.InvariantCulture)));
         if (Until is { } b) parts.Add("until=" + Uri.EscapeDataString(b.ToString("O", CultureInfo.InvariantCulture)));
+        if (Domain is not null) parts.Add("domain=" + Uri.EscapeDataString(Domain));
         return string.Join("&", parts);
     }
 

@@ -126,4 +126,14 @@ public static class ReasonCodes
     public const string AdminNotReady = "GW-ADMIN-NOT-READY";
     /// <summary>A bulk replay job started, finished or was cancelled (log events).</summary>
     public const string ReplayJob = "GW-REPLAY-JOB";
+
+    // Directory edits through the admin API (the console's guided mapping fix).
+    /// <summary>Directory entries were set: journaled (persistence id <c>directory</c>), the file rewritten, the routes reloaded (HTTP 200 answer).</summary>
+    public const string DirectoryEntrySet = "GW-DIRECTORY-ENTRY-SET";
+    /// <summary>A directory entry breaks the directory file's rule: not one address, or USERID/NODE not 1-8 of A-Z, 0-9 (HTTP 400).</summary>
+    public const string DirectoryInvalidEntry = "GW-DIRECTORY-INVALID-ENTRY";
+    /// <summary>No directory maps the address: no route covers its domain, the route is not PROFS, or it names no directory file (HTTP 409).</summary>
+    public const string DirectoryNotEditable = "GW-DIRECTORY-NOT-EDITABLE";
+    /// <summary>The directory file could not be rewritten; it keeps its old content (HTTP 500).</summary>
+    public const string DirectoryWriteFailed = "GW-DIRECTORY-WRITE-FAILED";
 }

@@ -44,6 +44,21 @@ public static class RouteConfig
             .Distinct()
             .ToList();
 
+    /// <summary>The directory file route <paramref name="routeName"/> reads (full path), or null when it has none.</summary>
+    public static string? DirectoryFile(Config root, string dataDir, string routeName)
+    {
+        var index = 0;
+        foreach (var item in root.GetValue("actor-gateway.routes")?.GetArray() ?? [])
+        {
+            index++;
+            var c = new Config(new HoconRoot(item));
+            if (c.GetString("name", $"route-{index}") != routeName) continue;
+            var file = c.GetString("profile.directory", null);
+            return string.IsNullOrWhiteSpace(file) ? null : Path.GetFullPath(Path.Combine(dataDir, file));
+        }
+        return null;
+    }
+
     private static ProfsAddressProfile LoadProfs(Config c, string name, string dataDir, Action<string, string>? report)
     {
         const int maxLength = 8;

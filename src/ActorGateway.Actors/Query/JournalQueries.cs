@@ -29,7 +29,7 @@ public static class JournalQueries
             .Select(e => new TimelineEntry(
                 e.SequenceNr,
                 GatewayJsonSerializer.ManifestOf(e.Event),
-                (e.Event as IMessageEvent)?.At,
+                e.Event switch { IMessageEvent m => m.At, OperatorEvents.DirectoryEntrySet d => d.At, _ => null },
                 e.Event))
             .ToList();
     }

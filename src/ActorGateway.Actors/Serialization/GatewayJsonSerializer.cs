@@ -42,6 +42,7 @@ public sealed class GatewayJsonSerializer(ExtendedActorSystem system) : Serializ
         ["message-held.v1"] = typeof(OperatorEvents.MessageHeld),
         ["hold-released.v1"] = typeof(OperatorEvents.HoldReleased),
         ["message-purged.v1"] = typeof(OperatorEvents.MessagePurged),
+        ["directory-entry-set.v1"] = typeof(OperatorEvents.DirectoryEntrySet),
         ["dead-letter-queue-snapshot.v1"] = typeof(DeadLetterQueueEvents.DeadLetterQueueSnapshot),
         ["stages-changed.v1"] = typeof(StageLedgerEvents.StagesChanged),
         ["stage-ledger-snapshot.v1"] = typeof(StageLedgerEvents.StageLedgerSnapshot),

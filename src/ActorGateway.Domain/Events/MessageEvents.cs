@@ -132,6 +132,14 @@ public static class OperatorEvents
     /// for good. The timeline stays, ending with this event, as the audit record.
     /// </summary>
     public sealed record MessagePurged(MessageId MessageId, string By, string Why, DateTimeOffset At) : IMessageEvent;
+
+    /// <summary>
+    /// An operator set a directory entry (persistence id <c>directory</c>): <paramref name="Address"/> of route
+    /// <paramref name="Route"/> maps to <paramref name="New"/> from now on; <paramref name="Old"/> is the entry it
+    /// replaced (null: there was none). Recorded before <paramref name="File"/> is rewritten, so no change on disk
+    /// is without its record.
+    /// </summary>
+    public sealed record DirectoryEntrySet(string Route, string File, string Address, Mapping.DirectoryEntry? Old, Mapping.DirectoryEntry New, string By, string Why, DateTimeOffset At) : IGatewayEvent;
 }
 
 /// <summary>The gateway's in-flight registry (persistence id <c>gateway</c>): which messages must be resumed after a restart.</summary>

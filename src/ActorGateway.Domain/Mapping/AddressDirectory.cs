@@ -46,19 +46,9 @@ public sealed class AddressDirectory
                 continue;
             }
             var (source, userId, node) = (cols[0], cols[1].ToUpperInvariant(), cols[2].ToUpperInvariant());
-            if (!source.Contains('@'))
+            if (Check(source, cols[1], cols[2], maxLength) is { } problem)
             {
-                found.Add(new DirectoryProblem(lineNumber, $"'{source}' is not an address"));
-                continue;
-            }
-            if (!TargetIdentifier.IsValid(userId, maxLength))
-            {
-                found.Add(new DirectoryProblem(lineNumber, $"USERID '{cols[1]}' is not 1-{maxLength} characters of A-Z and 0-9"));
-                continue;
-            }
-            if (!TargetIdentifier.IsValid(node, maxLength))
-            {
-                found.Add(new DirectoryProblem(lineNumber, $"NODE '{cols[2]}' is not 1-{maxLength} characters of A-Z and 0-9"));
+                found.Add(new DirectoryProblem(lineNumber, problem));
                 continue;
             }
             if (!entries.TryAdd(source, new DirectoryEntry(source, userId, node)))
@@ -68,6 +58,54 @@ public sealed class AddressDirectory
         }
         problems = found;
         return new AddressDirectory(entries);
+    }
+
+    /// <summary>
+    /// The one rule for a directory row, for the file's lines and for entries an operator adds through the admin
+    /// API: the source is an address, USERID and NODE are PROFS identifiers (<see cref="TargetIdentifier"/>, after
+    /// upper-casing, as the file is read). Null when the row is valid, else why not.
+    /// </summary>
+    public static string? Check(string source, string userId, string node, int maxLength)
+    {
+        if (!source.Contains('@') || source.Length > 254 || source.StartsWith('#') || source.Any(c => c is ',' or '"' || char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return $"'{source}' is not an address (one address, at most 254 characters, without spaces, commas or quotes)";
+        }
+        if (!TargetIdentifier.IsValid(userId.ToUpperInvariant(), maxLength)) return $"USERID '{userId}' is not 1-{maxLength} characters of A-Z and 0-9";
+        if (!TargetIdentifier.IsValid(node.ToUpperInvariant(), maxLength)) return $"NODE '{node}' is not 1-{maxLength} characters of A-Z and 0-9";
+        return null;
+    }
+
+    /// <summary>This directory with <paramref name="entry"/> added, or replacing the entry for its source address.</summary>
+    public AddressDirectory With(DirectoryEntry entry)
+    {
+        var entries = new Dictionary<string, DirectoryEntry>(_entries, StringComparer.OrdinalIgnoreCase) { [entry.SourceAddress] = entry };
+        return new AddressDirectory(entries);
+    }
+
+    /// <summary>
+    /// The directory file's text with <paramref name="entry"/> set: the first row for its source address is
+    /// replaced (later duplicates are skipped by <see cref="Parse"/> anyway), or the row is appended. Comments,
+    /// the header and every other row stay as they are.
+    /// </summary>
+    public static string Upsert(string csv, DirectoryEntry entry)
+    {
+        var row = $"{entry.SourceAddress},{entry.UserId},{entry.Node}";
+        var lines = csv.Length == 0 ? new List<string>() : csv.Split('\n').ToList();
+        if (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i].Trim().TrimEnd('\r');
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var first = line.Split(',')[0].Trim().Trim('"').Trim();
+            if (string.Equals(first, entry.SourceAddress, StringComparison.OrdinalIgnoreCase))
+            {
+                lines[i] = row;
+                return string.Join('\n', lines) + "\n";
+            }
+        }
+        lines.Add(row);
+        return string.Join('\n', lines) + "\n";
     }
 }
 

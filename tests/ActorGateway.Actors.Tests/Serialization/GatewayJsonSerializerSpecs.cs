@@ -40,5 +40,24 @@ public sealed class GatewayJsonSerializerSpecs : IDisposable
         Assert.Equal(evt.Recipients, back.Recipients);
     }
 
+    [Fact]
+    public void Should_round_trip_a_directory_change_with_its_old_and_new_entry()
+    {
+        var serializer = new GatewayJsonSerializer((ExtendedActorSystem)_system);
+        var evt = new OperatorEvents.DirectoryEntrySet("profs", "/data/directory.csv", "jdoe@contoso.com",
+            new Domain.Mapping.DirectoryEntry("jdoe@contoso.com", "OLDID", "VMNODE9"), new Domain.Mapping.DirectoryEntry("jdoe@contoso.com", "JDOE", "VMNODE1"),
+            "alice", "blank display name", DateTimeOffset.UnixEpoch);
+
+        var bytes = serializer.ToBinary(evt);
+        var back = serializer.FromBinary(bytes, serializer.Manifest(evt));
+        var first = evt with { Old = null };
+        var firstBack = serializer.FromBinary(serializer.ToBinary(first), serializer.Manifest(first));
+
+        Assert.Equal("directory-entry-set.v1", serializer.Manifest(evt));
+        Assert.Contains("\"by\":\"alice\"", System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.Equal(evt, back);
+        Assert.Equal(first, firstBack);
+    }
+
     public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
 }

@@ -181,4 +181,67 @@ public class AddressDirectoryTests
     {
         Assert.Equal(valid, TargetIdentifier.IsValid(value, maxLength));
     }
+
+    [Theory]
+    [InlineData("jdoe@contoso.com", "JDOE", "VMNODE1", null)]
+    [InlineData("jdoe@contoso.com", "jdoe", "vmnode1", null)]
+    [InlineData("jdoe@contoso.com", "J.DOE", "VMNODE1", "USERID 'J.DOE'")]
+    [InlineData("jdoe@contoso.com", "JOHNDOE01", "VMNODE1", "USERID 'JOHNDOE01'")]
+    [InlineData("jdoe@contoso.com", "JDOE", "", "NODE ''")]
+    [InlineData("jdoe@contoso.com", "JDOE", "VM NODE", "NODE 'VM NODE'")]
+    [InlineData("jdoe", "JDOE", "VMNODE1", "is not an address")]
+    [InlineData("a@b.com,x@y.com", "JDOE", "VMNODE1", "is not an address")]
+    [InlineData("\"<b>\"@contoso.com", "JDOE", "VMNODE1", "is not an address")]
+    public void Should_check_an_entry_by_the_rule_the_file_is_read_with(string source, string userId, string node, string? problem)
+    {
+        var found = AddressDirectory.Check(source, userId, node, 8);
+
+        if (problem is null) Assert.Null(found);
+        else Assert.Contains(problem, found);
+        // The file's reader applies the same rule to the same row (after a first row, so it is not taken for the header).
+        AddressDirectory.Parse($"ceo@contoso.com,CEO,VMNODE1\n{source},{userId},{node}", 8, out var problems);
+        Assert.Equal(problem is null && !source.Contains(','), problems.Count == 0);
+    }
+
+    [Fact]
+    public void Should_replace_the_row_of_an_address_and_keep_comments_header_and_other_rows()
+    {
+        const string csv = "# comment\nsource-address,userid,node\nceo@contoso.com,CEO,VMNODE1\nJDOE@contoso.com,OLD,VMNODE9\n";
+
+        var text = AddressDirectory.Upsert(csv, new DirectoryEntry("jdoe@contoso.com", "JDOE", "VMNODE1"));
+
+        Assert.Equal("# comment\nsource-address,userid,node\nceo@contoso.com,CEO,VMNODE1\njdoe@contoso.com,JDOE,VMNODE1\n", text);
+        var directory = AddressDirectory.Parse(text, 8, out var problems);
+        Assert.Empty(problems);
+        Assert.True(directory.TryFind("jdoe@contoso.com", out var entry));
+        Assert.Equal("JDOE", entry.UserId);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("ceo@contoso.com,CEO,VMNODE1")]
+    [InlineData("ceo@contoso.com,CEO,VMNODE1\n")]
+    public void Should_append_the_row_of_a_new_address(string csv)
+    {
+        var text = AddressDirectory.Upsert(csv, new DirectoryEntry("jdoe@contoso.com", "JDOE", "VMNODE1"));
+
+        Assert.EndsWith("jdoe@contoso.com,JDOE,VMNODE1\n", text);
+        var directory = AddressDirectory.Parse(text, 8, out var problems);
+        Assert.Empty(problems);
+        Assert.Equal(csv.Length == 0 ? 1 : 2, directory.Count);
+    }
+
+    [Fact]
+    public void Should_add_or_replace_an_entry_in_a_copy()
+    {
+        var directory = AddressDirectory.Parse("ceo@contoso.com,CEO,VMNODE1\n", 8, out _);
+
+        var changed = directory.With(new DirectoryEntry("CEO@contoso.com", "BOSS", "VMNODE2"));
+
+        Assert.True(changed.TryFind("ceo@contoso.com", out var entry));
+        Assert.Equal("BOSS", entry.UserId);
+        Assert.True(directory.TryFind("ceo@contoso.com", out var old));
+        Assert.Equal("CEO", old.UserId);
+        Assert.Equal(1, changed.Count);
+    }
 }
