@@ -9,6 +9,7 @@ namespace ActorGateway.Host.Tests.Ingress;
 /// symlinks out of the data directory, files still being written, over-long and log-forging names. The real
 /// <c>gateway run</c> as a child process; each test also proves that a good file dropped afterwards is delivered.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed partial class PickupHostileSpecs : IDisposable
 {
     private readonly TempDir _tmp = new();
