@@ -98,6 +98,46 @@ public static partial class PickupEntry
         }
     }
 
+    /// <summary>
+    /// Whether a pickup file looks finished: nothing has written to it for <paramref name="settleTime"/>, or (on Linux)
+    /// its inode changed after its last write (ctime after mtime), which is what renaming a finished file in does.
+    /// A file written in place or copied in with cp changes both together, so it waits for the settle time.
+    /// </summary>
+    public static bool IsSettled(string path, TimeSpan settleTime)
+    {
+        if (settleTime <= TimeSpan.Zero) return true;
+        DateTime written;
+        if (OperatingSystem.IsLinux())
+        {
+            Span<byte> buffer = stackalloc byte[256];
+            if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MTIME | STATX_CTIME, ref MemoryMarshal.GetReference(buffer)) != 0) return true; // the claim reports it
+            var (ctime, mtime) = (Timestamp(buffer[0x50..]), Timestamp(buffer[0x70..]));
+            if (ctime > mtime) return true;
+            written = DateTime.UnixEpoch.AddTicks(mtime / 100);
+        }
+        else
+        {
+            try
+            {
+                written = File.GetLastWriteTimeUtc(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return true;
+            }
+        }
+        var age = DateTime.UtcNow - written;
+        return age < TimeSpan.Zero || age >= settleTime;
+    }
+
+    /// <summary>A struct statx_timestamp (s64 seconds, u32 nanoseconds) as nanoseconds since the epoch.</summary>
+    private static long Timestamp(ReadOnlySpan<byte> at) => BitConverter.ToInt64(at[..8]) * 1_000_000_000L + BitConverter.ToUInt32(at[8..12]);
+
+    private const int AT_FDCWD = -100;
+    private const int AT_SYMLINK_NOFOLLOW = 0x100;
+    private const uint STATX_MTIME = 0x40;
+    private const uint STATX_CTIME = 0x80;
+
     /// <summary>Elsewhere: the link and directory checks .NET offers, then an ordinary open.</summary>
     private static (PickupEntryKind, SafeFileHandle?) OpenPortable(string path)
     {

@@ -18,7 +18,7 @@ namespace ActorGateway.Host.Ingress;
 /// <item>a file that cannot be parsed moves to badmail with a <c>.reason</c> file beside it.</item>
 /// </list>
 /// Only regular files are read (no symlink is followed, no FIFO is waited on), never more than the size
-/// limit + 1 byte, and only once nothing has written to them for <c>pickup.settle-time</c>.
+/// limit + 1 byte, and only once they look finished (renamed in, or unwritten for <c>pickup.settle-time</c>).
 /// A crash at any point leaves the file claimed; the next start submits it again under the same
 /// id, which the gateway treats as the same message, so nothing is lost or duplicated.
 /// </summary>
@@ -111,7 +111,7 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
         }
         else
         {
-            if (!IsSettled(file, settings.PickupSettleTime)) return false; // still being written (in place, or by cp)
+            if (!PickupEntry.IsSettled(file, settings.PickupSettleTime)) return false; // still being written (in place, or by cp)
             id = MessageId.New();
             newId = true;
             var claimedName = $"{id.Value}{IdSeparator}{name}";
@@ -186,26 +186,6 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
             default:
                 return false;
         }
-    }
-
-    /// <summary>
-    /// A file is taken only once nothing has written to it for the settle time: a file written in place, or
-    /// copied in with cp, would otherwise be taken while still empty or partial.
-    /// </summary>
-    private static bool IsSettled(string file, TimeSpan settleTime)
-    {
-        if (settleTime <= TimeSpan.Zero) return true;
-        DateTime written;
-        try
-        {
-            written = File.GetLastWriteTimeUtc(file);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return true; // the claim reports it
-        }
-        var age = DateTime.UtcNow - written;
-        return age < TimeSpan.Zero || age >= settleTime;
     }
 
     /// <summary>Moves a pickup entry (claimed or not) to badmail under a name that fits, with a .reason file beside it.</summary>
