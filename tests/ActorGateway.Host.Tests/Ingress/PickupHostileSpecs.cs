@@ -85,7 +85,7 @@ public sealed partial class PickupHostileSpecs : IDisposable
         var fifo = _tmp.Sub("fifo.eml");
         Assert.Equal(0, MkFifo(fifo, 0x1B6));
 
-        var (code, output) = await GatewayProcess.RunAsync(TimeSpan.FromSeconds(60), "process", fifo, "--data-dir", Data, "--timeout", "10s", "--json");
+        var (code, output) = await GatewayProcess.RunAsync(TimeSpan.FromSeconds(60), "process", fifo, "--data-dir", Data, "--timeout", "00:00:10", "--json");
 
         Assert.True(code == 0, output);
         Assert.Contains(ReasonCodes.PickupNotAFile, output);
