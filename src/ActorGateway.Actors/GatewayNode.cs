@@ -152,17 +152,26 @@ public sealed class GatewayNode
         return new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Prepares a data directory for the SQLite default: creates it and puts the journal in WAL mode.</summary>
-    public static void PrepareSqlite(string dataDir)
+    /// <summary>
+    /// Prepares a data directory for the SQLite default: creates it, checks that its journal is the one it had
+    /// (<see cref="DataDirMarker"/>, GW-JOURNAL-MISSING otherwise) and puts the journal in WAL mode.
+    /// </summary>
+    /// <param name="newJournal">Start a new journal even where the data directory had another (<c>--new-journal</c>).</param>
+    /// <param name="overrides">The node's configuration overrides (they may move the content store).</param>
+    /// <param name="report">Receives (code, text) when a new journal replaces another on purpose.</param>
+    public static void PrepareSqlite(string dataDir, bool newJournal = false, Config? overrides = null, Action<string, string>? report = null)
     {
         Directory.CreateDirectory(dataDir);
-        SqliteSetup.EnableWal(Path.Combine(dataDir, GatewayConfig.SqliteJournalFile));
+        var journal = Path.Combine(dataDir, GatewayConfig.SqliteJournalFile);
+        var contentDir = GatewaySettings.From(GatewayConfig.ForSqlite(dataDir, overrides)).ContentDir;
+        DataDirMarker.Verify(dataDir, journal, contentDir, newJournal, report);
+        SqliteSetup.EnableWal(journal);
     }
 
     /// <summary>Creates an ActorSystem for a SQLite data directory, ready for <see cref="Start"/>.</summary>
     public static ActorSystem CreateSqliteSystem(string name, string dataDir, Config? overrides = null)
     {
-        PrepareSqlite(dataDir);
+        PrepareSqlite(dataDir, overrides: overrides);
         return ActorSystem.Create(name, GatewayConfig.ForSqlite(dataDir, overrides));
     }
 

@@ -49,6 +49,10 @@ public static class ReasonCodes
     public const string MimeNoRecipients = "GW-MIME-NO-RECIPIENTS";
     public const string MimeTooLarge = "GW-MIME-TOO-LARGE";
     public const string IntakeUnreadable = "GW-INTAKE-UNREADABLE";
+    /// <summary>A pickup entry that is not a regular file (symlink, FIFO, socket, device): moved to badmail unread.</summary>
+    public const string PickupNotAFile = "GW-PICKUP-NOT-A-FILE";
+    /// <summary>A pickup file whose name is too long to claim (over 222 bytes): moved to badmail under a shortened name.</summary>
+    public const string PickupNameTooLong = "GW-PICKUP-NAME-TOO-LONG";
     public const string Busy = "GW-BUSY";
     public const string GatewayUnavailable = "GW-GATEWAY-UNAVAILABLE";
     public const string Shutdown = "GW-SHUTTING-DOWN";
@@ -96,9 +100,17 @@ public static class ReasonCodes
     /// <summary>No message with that id in the journal (HTTP 404).</summary>
     public const string MessageNotFound = "GW-MESSAGE-NOT-FOUND";
 
+    // Data directory.
+    /// <summary>The data directory had a journal, and the journal is missing, empty or a different one (or messages are in the content store and there is no journal): the node refuses to start.</summary>
+    public const string JournalMissing = "GW-JOURNAL-MISSING";
+
     // CLI errors.
     public const string CliDataDirMissing = "GW-CLI-DATA-DIR-MISSING";
     public const string CliDataDirLocked = "GW-CLI-DATA-DIR-LOCKED";
+    /// <summary>The data directory cannot be written (read-only file system or no permission).</summary>
+    public const string CliDataDirReadOnly = "GW-CLI-DATA-DIR-READ-ONLY";
+    /// <summary>--data-dir names something that is not a directory (a regular file, for example).</summary>
+    public const string CliDataDirNotADirectory = "GW-CLI-DATA-DIR-NOT-A-DIRECTORY";
     public const string CliDatabaseLocked = "GW-CLI-DB-LOCKED";
     public const string CliBadArgument = "GW-CLI-BAD-ARGUMENT";
     public const string CliNotFound = "GW-CLI-NOT-FOUND";

@@ -5,7 +5,7 @@ namespace ActorGateway.Benchmarks;
 /// <summary>The command line. Every benchmark has a default size; <c>--quick</c> scales them down.</summary>
 public sealed record Options
 {
-    public static readonly string[] AllBenchmarks = ["B1", "B2", "B3", "B4", "B5", "B6"];
+    public static readonly string[] AllBenchmarks = ["B1", "B2", "B3", "B4", "B5", "B6", "B8"];
 
     public bool Quick { get; init; }
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(AllBenchmarks);
@@ -31,6 +31,12 @@ public sealed record Options
     /// <summary>B6: messages fed through the pickup directory of the child gateway.</summary>
     public int RecoveryMessages { get; init; } = 10_000;
 
+    /// <summary>B8: how long the soak's load lasts (the outage is 60 s in its middle, the kill at three quarters). Quick: the 60-second short version.</summary>
+    public double B8Seconds { get; init; } = 600;
+
+    /// <summary>B8: offered rate override (messages/s); default 50% of B1's rate in this run.</summary>
+    public double? B8Rate { get; init; }
+
     /// <summary>Calibration: rows inserted in 100-row transactions.</summary>
     public int CalibrationRows { get; init; } = 100_000;
 
@@ -51,7 +57,7 @@ public sealed record Options
 
         Options:
           --quick               small sizes for a fast look (5,000 messages, 15 s of B3, 2,000/10,000 in flight, 3,000 for B6)
-          --only B1,B3          run only these (B1..B6); the SQLite calibration line always runs
+          --only B1,B3          run only these (B1..B6, B8); the SQLite calibration line always runs
           --messages N          B1/B2/B4 messages per run (default 50,000; quick 5,000)
           --concurrency C       closed-loop submissions in flight (default 256)
           --warmup N            untimed messages per node before timing (default 500; quick 200)
@@ -59,6 +65,9 @@ public sealed record Options
           --rate R              B3 offered rate in messages/s (default: 50% of B1's rate in this run)
           --inflight A,B        B5 in-flight counts (default 10000,100000; quick 2000,10000)
           --b6-messages N       B6 messages through the child gateway's pickup directory (default 10,000; quick 3,000)
+          --b8-seconds S        B8 soak duration (default 600: 10 minutes, a 60 s outage in the middle, kill -9 at 3/4;
+                                quick: the 60 s short version, the one the test suite runs)
+          --b8-rate R           B8 offered rate in messages/s, half pickup and half SMTP (default: 50% of B1's rate in this run)
           --calibration-rows N  raw SQLite rows for the calibration line (default 100,000; quick 20,000)
           --wait-idle S         before each benchmark, wait up to S seconds for the machine to be under 25% busy
                                 (default 120; quick 15; 0 = do not wait). The busy % found is recorded.
@@ -96,6 +105,8 @@ public sealed record Options
                 "--rate" => o with { Rate = NextDouble() },
                 "--inflight" => o with { InFlight = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList() },
                 "--b6-messages" => o with { RecoveryMessages = NextInt() },
+                "--b8-seconds" => o with { B8Seconds = NextDouble() },
+                "--b8-rate" => o with { B8Rate = NextDouble() },
                 "--calibration-rows" => o with { CalibrationRows = NextInt() },
                 "--out" => o with { Out = Next() },
                 "--set" => o with { Set = [.. o.Set, Next()] },

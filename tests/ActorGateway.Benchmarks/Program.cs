@@ -146,6 +146,12 @@ if (o.Runs("B6"))
     if (r is not null) Show(r);
 }
 
+if (o.Runs("B8"))
+{
+    var r = await Run("B8 soak", () => Soak.RunBenchAsync(o, b1?.MessagesPerSecond));
+    if (r is not null) Show(r);
+}
+
 Cleanup();
 Console.WriteLine(Report.Table(conditions, results));
 var outPath = Path.GetFullPath(o.Out);

@@ -37,7 +37,8 @@ public sealed record GatewaySettings(
     int CrashLoopThreshold,
     IReadOnlyDictionary<Stage, IReadOnlyDictionary<string, FailureKind>> Classification,
     string? FaultInjectionFailFastRecipients,
-    TimeSpan OperatorTimeout)
+    TimeSpan OperatorTimeout,
+    TimeSpan PickupSettleTime)
 {
     public static GatewaySettings From(Config root)
     {
@@ -74,7 +75,8 @@ public sealed record GatewaySettings(
             CrashLoopThreshold: c.GetInt("supervision.crash-loop-threshold"),
             Classification: ParseClassification(c.GetConfig("classification")),
             FaultInjectionFailFastRecipients: c.GetString("fault-injection.fail-fast-recipients") is { Length: > 0 } p ? p : null,
-            OperatorTimeout: c.GetTimeSpan("operator-timeout"));
+            OperatorTimeout: c.GetTimeSpan("operator-timeout"),
+            PickupSettleTime: c.GetTimeSpan("pickup.settle-time"));
         settings.Validate();
         return settings;
     }
@@ -124,6 +126,7 @@ public sealed record GatewaySettings(
         Require(ResumeBackoffMin > TimeSpan.Zero && ResumeBackoffMax >= ResumeBackoffMin, "supervision.resume-backoff-min/max must be positive and min <= max");
         Require(RegistrySnapshotEvery > 0 && DeadLetterSnapshotEvery > 0 && StageLedgerSnapshotEvery > 0, "snapshot-every values must be positive");
         Require(PickupConcurrency > 0, "pickup.concurrency must be at least 1");
+        Require(PickupSettleTime >= TimeSpan.Zero, "pickup.settle-time must not be negative");
         Require(RoutesReloadInterval > TimeSpan.Zero, "routes-reload-interval must be positive");
         Require(MessageLifetime > TimeSpan.Zero, "message-lifetime must be positive");
         Require(MaxUnknownDelayedRetries >= 0, "supervision.max-unknown-delayed-retries must not be negative");

@@ -69,7 +69,7 @@ public static class MessageIntake
         {
             var address = mailbox.Address?.Trim();
             if (string.IsNullOrEmpty(address) || !seen.Add(address)) return;
-            recipients.Add(new SourceAddress(role, address, NullIfEmpty(mailbox.Name)));
+            recipients.Add(new SourceAddress(role, address, NullIfEmpty(BlankNameAsWritten(message, role, address, mailbox.Name))));
         }
 
         foreach (var m in message.To.Mailboxes) Add(AddressRole.To, m);
@@ -106,6 +106,28 @@ public static class MessageIntake
         }
 
         return new IntakeResult.Accepted(new MessageEnvelope(sender, recipients, message.Subject, message.MessageId, returnPath?.Trim()));
+    }
+
+    /// <summary>
+    /// MimeKit turns every white-space character of a quoted display name into a space. A blank name is evidence the
+    /// operator reads ("2 x U+0009"), so for a name that is only white space the quoted string is taken from the raw header.
+    /// </summary>
+    private static string? BlankNameAsWritten(MimeMessage message, AddressRole role, string address, string? name)
+    {
+        if (string.IsNullOrEmpty(name) || !string.IsNullOrWhiteSpace(name)) return name;
+        var field = role switch { AddressRole.To => HeaderId.To, AddressRole.Cc => HeaderId.Cc, _ => HeaderId.Bcc };
+        foreach (var header in message.Headers.Where(h => h.Id == field))
+        {
+            // Unfold (a CRLF before white space goes; the white space stays), then find "…" <address>.
+            var raw = System.Text.Encoding.UTF8.GetString(header.RawValue).Replace("\r\n", "", StringComparison.Ordinal);
+            var match = System.Text.RegularExpressions.Regex.Match(raw,
+                "\"((?:[^\"\\\\]|\\\\.)*)\"\\s*<\\s*" + System.Text.RegularExpressions.Regex.Escape(address) + "\\s*>",
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            if (!match.Success) continue;
+            var written = System.Text.RegularExpressions.Regex.Replace(match.Groups[1].Value, "\\\\(.)", "$1"); // quoted-pairs
+            if (written.Length == name.Length && string.IsNullOrWhiteSpace(written)) return written;
+        }
+        return name;
     }
 
     /// <summary>MimeKit gives "" for a missing display name; keep null for absent, and keep whitespace as-is (it is evidence).</summary>

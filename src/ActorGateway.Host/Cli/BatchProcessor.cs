@@ -1,6 +1,7 @@
 using ActorGateway.Actors;
 using ActorGateway.Domain;
 using ActorGateway.Domain.Messages;
+using ActorGateway.Host.Ingress;
 
 namespace ActorGateway.Host.Cli;
 
@@ -24,10 +25,18 @@ public static class BatchProcessor
             async (i, token) =>
             {
                 var file = files[i];
+                // As the pickup directory reads: only a regular file (no FIFO blocks us), never more than the limit + 1 byte.
                 byte[] bytes;
                 try
                 {
-                    bytes = await File.ReadAllBytesAsync(file, token);
+                    var (kind, handle) = PickupEntry.Open(file);
+                    if (handle is null)
+                    {
+                        results[i] = new FileOutcome(null, file, Outcomes.Rejected,
+                            kind == PickupEntryKind.Gone ? ReasonCodes.IntakeUnreadable : ReasonCodes.PickupNotAFile);
+                        return;
+                    }
+                    using (handle) bytes = await PickupEntry.ReadBoundedAsync(handle, node.Settings.MaxMessageBytes, token);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {

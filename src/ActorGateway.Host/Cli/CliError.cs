@@ -12,6 +12,8 @@ public static class ExitCodes
     public const int DataDirMissing = 3;
     public const int Locked = 4;
     public const int NotFound = 5;
+    public const int DataDirReadOnly = 6;
+    public const int JournalMissing = 7;
 }
 
 /// <summary>An error the CLI reports as one line, <c>error CODE: message</c>, with an exit code. Never a stack trace.</summary>
@@ -21,6 +23,12 @@ public sealed class CliError(string code, string message, int exitCode) : Except
 
     public int ExitCode { get; } = exitCode;
 
+    public static CliError DataDirNotADirectory(string dir) =>
+        new(ReasonCodes.CliDataDirNotADirectory, $"--data-dir '{dir}' is a file, not a directory", ExitCodes.BadArgument);
+
+    public static CliError DataDirReadOnly(string dir, string why) =>
+        new(ReasonCodes.CliDataDirReadOnly, $"data directory '{dir}' cannot be written ({why}): a read-only file system, or no write permission for this user", ExitCodes.DataDirReadOnly);
+
     public static CliError DataDirMissing(string dir) =>
         new(ReasonCodes.CliDataDirMissing, $"data directory '{dir}' does not exist or holds no journal (run 'gateway run --data-dir {dir}' first)", ExitCodes.DataDirMissing);
 
@@ -28,6 +36,7 @@ public sealed class CliError(string code, string message, int exitCode) : Except
     public static CliError From(Exception ex)
     {
         if (ex is CliError cli) return cli;
+        if (ex is ActorGateway.Actors.Storage.DataDirectoryException dataDir) return new CliError(dataDir.Code, dataDir.Message, ExitCodes.JournalMissing);
         if (ex is ActorGateway.Admin.AdminConfigurationException admin)
         {
             return new CliError(admin.Code, admin.Message, admin.Code == ReasonCodes.AdminListenFailed ? ExitCodes.Locked : ExitCodes.BadArgument);

@@ -25,8 +25,13 @@ public sealed class DataDirLock : IDisposable
             stream.Flush();
             return new DataDirLock(stream);
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw CliError.DataDirReadOnly(dataDir, ex.Message);
+        }
         catch (IOException)
         {
+            // A read-only data directory never gets here: the CLI proves it writable first (GW-CLI-DATA-DIR-READ-ONLY).
             throw new CliError(ReasonCodes.CliDataDirLocked,
                 $"data directory '{dataDir}' is in use by another gateway process (lock file {path})", ExitCodes.Locked);
         }

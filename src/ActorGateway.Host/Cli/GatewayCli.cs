@@ -33,8 +33,15 @@ public static class GatewayCli
         var json = new Option<bool>("--json") { Description = "Print machine-readable JSON instead of a table." };
         var timeout = new Option<TimeSpan>("--timeout")
         {
-            Description = "process: how long to wait for every message to finish (e.g. 00:30:00).",
+            Description = "process: how long to wait for every message to finish (10s, 5m, 1h, or 00:30:00).",
             DefaultValueFactory = _ => TimeSpan.FromMinutes(30),
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+                if (CliDuration.TryParse(text, out var value)) return value;
+                result.AddError($"--timeout '{text}' is not {CliDuration.Forms}");
+                return default;
+            },
         };
         var files = new Argument<string[]>("FILE") { Description = "RFC 5322 message files (.eml) to process.", Arity = ArgumentArity.OneOrMore };
         var messageId = new Argument<string>("MESSAGE-ID") { Description = "The gateway's message id (as printed by process, run's log or deadletters)." };
@@ -51,11 +58,15 @@ public static class GatewayCli
         {
             Description = "Where the admin HTTP API binds, HOST:PORT (default: actor-gateway.admin.listen, 127.0.0.1:8025); 'off' for none. A non-loopback address needs $GATEWAY_ADMIN_TOKEN.",
         };
-        var run = new Command("run", "Run the gateway service: ESMTP listener, {data-dir}/pickup watcher and admin API, until Ctrl+C or SIGTERM.") { dataDir, config, smtpListen, adminListen };
-        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), p.GetValue(adminListen), ct)));
+        var newJournal = new Option<bool>("--new-journal")
+        {
+            Description = "Start a new, empty journal even though the data directory had one that is now missing, empty or different (GW-JOURNAL-MISSING). What the old journal knew is lost.",
+        };
+        var run = new Command("run", "Run the gateway service: ESMTP listener, {data-dir}/pickup watcher and admin API, until Ctrl+C or SIGTERM.") { dataDir, config, smtpListen, adminListen, newJournal };
+        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), p.GetValue(adminListen), p.GetValue(newJournal), errors, ct)));
 
-        var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout, config };
-        process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), p.GetValue(config), output, ct)));
+        var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout, config, newJournal };
+        process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), p.GetValue(config), p.GetValue(newJournal), output, errors, ct)));
 
         var demo = new Command("demo", "Process the bundled sample batch (with the seed's poison message) in a fresh data directory under the temp folder.") { json };
         demo.SetAction((p, ct) => Guard(errors, () => DemoAsync(p.GetValue(json), output, ct)));
@@ -108,7 +119,7 @@ public static class GatewayCli
         }
     }
 
-    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, string? adminListen, CancellationToken ct)
+    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, string? adminListen, bool newJournal, TextWriter errors, CancellationToken ct)
     {
         var overrides = LoadConfigFile(configFile);
         var dir = PrepareWritable(dataDir);
@@ -119,7 +130,7 @@ public static class GatewayCli
         // Refuses a non-loopback admin listener without a token before anything starts (GW-ADMIN-TOKEN-REQUIRED).
         var admin = AdminOptions.FromConfig(effective, adminListen);
         using var dirLock = DataDirLock.Acquire(dir);
-        GatewayNode.PrepareSqlite(dir);
+        GatewayNode.PrepareSqlite(dir, newJournal, overrides, Warn(errors));
         using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen, admin);
         await host.StartAsync(ct);
         await host.NodeAsync(); // surfaces start-up failures (e.g. a bad route) as a one-line error
@@ -127,13 +138,13 @@ public static class GatewayCli
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ProcessAsync(string[] files, string dataDir, bool json, TimeSpan timeout, string? configFile, TextWriter output, CancellationToken ct)
+    private static async Task<int> ProcessAsync(string[] files, string dataDir, bool json, TimeSpan timeout, string? configFile, bool newJournal, TextWriter output, TextWriter errors, CancellationToken ct)
     {
         var missing = files.FirstOrDefault(f => !File.Exists(f));
         if (missing is not null) throw new CliError(ReasonCodes.CliBadArgument, $"file '{missing}' does not exist", ExitCodes.BadArgument);
         var overrides = LoadConfigFile(configFile);
         var dir = PrepareWritable(dataDir);
-        var results = await ProcessFilesAsync(dir, files.Select(Path.GetFullPath).ToList(), timeout, ct, overrides);
+        var results = await ProcessFilesAsync(dir, files.Select(Path.GetFullPath).ToList(), timeout, ct, overrides, newJournal, errors);
         if (json) await output.WriteLineAsync(Presentation.ProcessJson(results));
         else Presentation.ProcessTable(output, results);
         return ExitCodes.Ok;
@@ -177,10 +188,11 @@ public static class GatewayCli
         return ExitCodes.Ok;
     }
 
-    private static async Task<IReadOnlyList<FileOutcome>> ProcessFilesAsync(string dir, IReadOnlyList<string> files, TimeSpan timeout, CancellationToken ct, Config? overrides = null)
+    private static async Task<IReadOnlyList<FileOutcome>> ProcessFilesAsync(string dir, IReadOnlyList<string> files, TimeSpan timeout, CancellationToken ct,
+        Config? overrides = null, bool newJournal = false, TextWriter? errors = null)
     {
         using var dirLock = DataDirLock.Acquire(dir);
-        GatewayNode.PrepareSqlite(dir);
+        GatewayNode.PrepareSqlite(dir, newJournal, overrides, errors is null ? null : Warn(errors));
         using var host = GatewayHost.Build(dir, ConsoleVerbosity.Batch, startNode: true, watchPickup: false, overrides);
         await host.StartAsync(ct);
         try
@@ -227,7 +239,7 @@ public static class GatewayCli
     /// <summary>Runs a read-only journal query. Takes no lock: it is safe next to a running service.</summary>
     private static async Task<T> QueryAsync<T>(string dataDir, Func<Akka.Actor.ActorSystem, Task<T>> query, CancellationToken ct)
     {
-        var dir = Path.GetFullPath(dataDir);
+        var dir = RequireDirectoryOrNothing(dataDir);
         var db = Path.Combine(dir, GatewayConfig.SqliteJournalFile);
         if (!File.Exists(db) || !SqliteSetup.CheckReadable(db)) throw CliError.DataDirMissing(dataDir);
         // Fail fast with GW-CLI-DB-LOCKED instead of waiting the default 30 s on a locked database.
@@ -247,7 +259,7 @@ public static class GatewayCli
 
     private static async Task<int> RoutesAsync(string dataDir, bool json, string? configFile, TextWriter output)
     {
-        var dir = Path.GetFullPath(dataDir);
+        var dir = RequireDirectoryOrNothing(dataDir);
         if (!Directory.Exists(dir)) throw CliError.DataDirMissing(dataDir);
         var problems = new List<string>();
         var table = RouteConfig.Load(GatewayConfig.ForSqlite(dir, LoadConfigFile(configFile)), dir, (code, text) => problems.Add($"{code}: {text}"));
@@ -271,6 +283,9 @@ public static class GatewayCli
         }
     }
 
+    /// <summary>A start-up warning, as one line on stderr with its code (the host's logging is not up yet).</summary>
+    private static Action<string, string> Warn(TextWriter errors) => (code, text) => errors.WriteLine($"warning {code}: {text}");
+
     private static void ParseListen(string listen)
     {
         try
@@ -283,12 +298,31 @@ public static class GatewayCli
         }
     }
 
+    /// <summary>The data directory, created if need be, and proven writable: a read-only one or a file is its own error, not "locked".</summary>
     private static string PrepareWritable(string dataDir)
     {
-        var dir = Path.GetFullPath(dataDir);
+        var dir = RequireDirectoryOrNothing(dataDir);
         var parent = Path.GetDirectoryName(dir);
-        if (parent is not null && !Directory.Exists(parent)) throw CliError.DataDirMissing(dataDir);
-        Directory.CreateDirectory(dir);
+        if (parent is not null && !Directory.Exists(parent)) throw File.Exists(parent) ? CliError.DataDirNotADirectory(parent) : CliError.DataDirMissing(dataDir);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            using (new FileStream(Path.Combine(dir, $".write-probe-{Environment.ProcessId}"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw CliError.DataDirReadOnly(dataDir, ex.Message);
+        }
+        return dir;
+    }
+
+    /// <summary>The absolute path; a --data-dir that names a regular file is GW-CLI-DATA-DIR-NOT-A-DIRECTORY.</summary>
+    private static string RequireDirectoryOrNothing(string dataDir)
+    {
+        var dir = Path.GetFullPath(dataDir);
+        if (File.Exists(dir)) throw CliError.DataDirNotADirectory(dataDir);
         return dir;
     }
 }

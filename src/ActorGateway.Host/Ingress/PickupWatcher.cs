@@ -1,4 +1,6 @@
 using ActorGateway.Actors;
+using ActorGateway.Actors.Configuration;
+using ActorGateway.Actors.Diagnostics;
 using ActorGateway.Actors.Storage;
 using ActorGateway.Domain;
 using ActorGateway.Domain.Messages;
@@ -15,6 +17,8 @@ namespace ActorGateway.Host.Ingress;
 /// <item>it is submitted; only once it is in the journal is the claimed file deleted;</item>
 /// <item>a file that cannot be parsed moves to badmail with a <c>.reason</c> file beside it.</item>
 /// </list>
+/// Only regular files are read (no symlink is followed, no FIFO is waited on), never more than the size
+/// limit + 1 byte, and only once they look finished (renamed in, or unwritten for <c>pickup.settle-time</c>).
 /// A crash at any point leaves the file claimed; the next start submits it again under the same
 /// id, which the gateway treats as the same message, so nothing is lost or duplicated.
 /// </summary>
@@ -22,6 +26,12 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
 {
     private const string ClaimedDir = ".claimed";
     private const char IdSeparator = '~';
+
+    /// <summary>NAME_MAX of Linux file systems (bytes).</summary>
+    private const int MaxFileNameBytes = 255;
+
+    /// <summary>A claimed file's name is "{32-character id}~{original name}".</summary>
+    private const int ClaimPrefixBytes = 33;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,7 +91,7 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
                 }
                 catch (Exception ex)
                 {
-                    logger.LogError(ex, "{Code} Pickup of {File} failed; it stays in pickup and is tried again", ReasonCodes.IntakeUnreadable, file);
+                    logger.LogError(ex, "{Code} Pickup of {File} failed; it stays in pickup and is tried again", ReasonCodes.IntakeUnreadable, LogText.Escape(file));
                 }
             });
         return progressed;
@@ -101,9 +111,18 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
         }
         else
         {
+            if (!PickupEntry.IsSettled(file, settings.PickupSettleTime)) return false; // still being written (in place, or by cp)
             id = MessageId.New();
             newId = true;
-            claimedPath = Path.Combine(settings.PickupDir, ClaimedDir, $"{id.Value}{IdSeparator}{name}");
+            var claimedName = $"{id.Value}{IdSeparator}{name}";
+            if (System.Text.Encoding.UTF8.GetByteCount(claimedName) > MaxFileNameBytes)
+            {
+                // The claim would exceed the file system's name limit and fail on every scan, for ever.
+                await MoveToBadmailAsync(settings, file, name, ReasonCodes.PickupNameTooLong,
+                    $"file name is {System.Text.Encoding.UTF8.GetByteCount(name)} bytes; pickup takes names of at most {MaxFileNameBytes - ClaimPrefixBytes} bytes. Original name: {LogText.Escape(name)}", ct);
+                return true;
+            }
+            claimedPath = Path.Combine(settings.PickupDir, ClaimedDir, claimedName);
             try
             {
                 File.Move(file, claimedPath);
@@ -114,12 +133,33 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
             }
             catch (IOException ex)
             {
-                logger.LogWarning("{Code} Cannot claim {File} yet ({Error}); will retry", ReasonCodes.IntakeUnreadable, file, ex.Message);
+                logger.LogWarning("{Code} Cannot claim {File} yet ({Error}); will retry", ReasonCodes.IntakeUnreadable, LogText.Escape(file), ex.Message);
                 return false;
             }
         }
 
-        var bytes = await File.ReadAllBytesAsync(claimedPath, ct);
+        // Only a regular file is read, and never more than the limit + 1 byte: a symlink (to /dev/zero, or to a
+        // file outside the data directory), a FIFO, a socket or a device goes to badmail unread.
+        byte[] bytes;
+        var (kind, handle) = PickupEntry.Open(claimedPath);
+        if (kind == PickupEntryKind.Gone) return false;
+        if (handle is null)
+        {
+            await MoveToBadmailAsync(settings, claimedPath, name, ReasonCodes.PickupNotAFile,
+                $"{PickupEntry.Describe(kind)}, not a regular file; it was not read", ct);
+            return true;
+        }
+        using (handle)
+        {
+            bytes = await PickupEntry.ReadBoundedAsync(handle, settings.MaxMessageBytes, ct);
+        }
+        if (bytes.Length > settings.MaxMessageBytes)
+        {
+            await MoveToBadmailAsync(settings, claimedPath, name, ReasonCodes.MimeTooLarge,
+                $"message is more than {settings.MaxMessageBytes} bytes (the limit); reading stopped there", ct);
+            return true;
+        }
+
         var result = await node.Ingress.SubmitAsync(bytes, $"pickup:{name}", id: id, ct: ct, newId: newId);
         switch (result)
         {
@@ -132,23 +172,42 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
                 catch (IOException ex)
                 {
                     // Harmless: should the delete not survive a power cut, the claim is submitted again under the same id.
-                    logger.LogWarning("{Code} {File}: fsync of the claim directory failed ({Error}); the message is accepted", ReasonCodes.IntakeUnreadable, name, ex.Message);
+                    logger.LogWarning("{Code} {File}: fsync of the claim directory failed ({Error}); the message is accepted", ReasonCodes.IntakeUnreadable, LogText.Escape(name), ex.Message);
                 }
-                logger.LogInformation("{Code} Picked up {File} as {MessageId}", ReasonCodes.Accepted, name, accepted.MessageId);
+                logger.LogInformation("{Code} Picked up {File} as {MessageId}", ReasonCodes.Accepted, LogText.Escape(name), accepted.MessageId);
                 return true;
             case SubmitResult.Rejected rejected:
-                var target = UniquePath(settings.BadmailDir, name);
-                File.Move(claimedPath, target);
-                await File.WriteAllTextAsync(target + ".reason", $"{rejected.Code}: {rejected.Reason}\n", ct);
-                logger.LogWarning("{Code} {File} moved to badmail: {Reason} ({ReasonCode})", ReasonCodes.BadMail, name, rejected.Reason, rejected.Code);
+                await MoveToBadmailAsync(settings, claimedPath, name, rejected.Code, rejected.Reason, ct);
                 return true;
             case SubmitResult.Deferred deferred:
                 // Keep the claim: the next scan retries it under the same id.
-                logger.LogWarning("{Code} {File} not accepted yet: {Reason}; it stays claimed as {MessageId}", deferred.Code, name, deferred.Reason, id);
+                logger.LogWarning("{Code} {File} not accepted yet: {Reason}; it stays claimed as {MessageId}", deferred.Code, LogText.Escape(name), deferred.Reason, id);
                 return false;
             default:
                 return false;
         }
+    }
+
+    /// <summary>Moves a pickup entry (claimed or not) to badmail under a name that fits, with a .reason file beside it.</summary>
+    private async Task MoveToBadmailAsync(GatewaySettings settings, string path, string name, string code, string reason, CancellationToken ct)
+    {
+        var target = UniquePath(settings.BadmailDir, BadmailName(name));
+        File.Move(path, target);
+        await File.WriteAllTextAsync(target + ".reason", $"{code}: {reason}\n", ct);
+        logger.LogWarning("{Code} {File} moved to badmail: {Reason} ({ReasonCode})", ReasonCodes.BadMail, LogText.Escape(name), reason, code);
+    }
+
+    /// <summary>The name in badmail: the original when it fits (with room for ".reason" and a ".N" suffix), else shortened.</summary>
+    private static string BadmailName(string name)
+    {
+        const int room = MaxFileNameBytes - 16;
+        if (System.Text.Encoding.UTF8.GetByteCount(name) <= room) return name;
+        var extension = Path.GetExtension(name);
+        if (System.Text.Encoding.UTF8.GetByteCount(extension) > 16) extension = "";
+        var stem = name[..^extension.Length];
+        while (System.Text.Encoding.UTF8.GetByteCount(stem) + extension.Length + 3 > room) stem = stem[..^1];
+        if (stem.Length > 0 && char.IsHighSurrogate(stem[^1])) stem = stem[..^1];
+        return stem + "..." + extension;
     }
 
     private static bool TryParseClaimed(string claimedName, out MessageId id, out string original)

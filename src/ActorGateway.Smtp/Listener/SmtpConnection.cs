@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -43,6 +44,9 @@ internal sealed class SmtpConnection
         Closed,
         TimedOut,
         Stopping,
+
+        /// <summary>The deadline of the whole command line, or of the whole message text, passed (not an idle timeout).</summary>
+        TooSlow,
     }
 
     /// <summary>Runs the session to its end; returns how it ended, for the log.</summary>
@@ -68,15 +72,18 @@ internal sealed class SmtpConnection
         var options = _listener.Options;
         if (!await SendAsync(_session.Greeting)) return "client-gone";
         var framer = new SmtpCommandFramer(options.MaxCommandLineLength);
+        long? lineStarted = null; // when the first octet of an incomplete command line was seen
         while (true)
         {
-            var (status, result) = await ReadAsync(options.CommandTimeout);
+            var (status, result) = await ReadAsync(options.CommandTimeout, lineStarted, options.CommandDeadline);
             switch (status)
             {
                 case ReadStatus.Closed:
                     return "client-closed";
                 case ReadStatus.TimedOut:
                     return await TimedOutAsync("command");
+                case ReadStatus.TooSlow:
+                    return await TooSlowAsync("command line", _session.CommandTooSlow(options.CommandDeadline!.Value));
                 case ReadStatus.Stopping:
                     await SendAsync(_session.ShuttingDown);
                     return "server-stopping";
@@ -86,11 +93,13 @@ internal sealed class SmtpConnection
             var frame = framer.TryRead(ref buffer, out var line);
             if (frame == CommandFrame.NeedMore)
             {
+                lineStarted ??= Stopwatch.GetTimestamp();
                 _input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted) return "client-closed";
                 continue;
             }
             _input.AdvanceTo(buffer.Start);
+            lineStarted = null;
 
             var step = frame switch
             {
@@ -127,15 +136,18 @@ internal sealed class SmtpConnection
     {
         var options = _listener.Options;
         var data = new SmtpDataReceiver(options.MaxMessageBytes, options.MaxDataLineLength);
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
-            var (status, result) = await ReadAsync(options.DataTimeout);
+            var (status, result) = await ReadAsync(options.DataTimeout, started, options.DataDeadline);
             switch (status)
             {
                 case ReadStatus.Closed:
                     return DataAborted(data);
                 case ReadStatus.TimedOut:
                     return await TimedOutAsync("data");
+                case ReadStatus.TooSlow:
+                    return await TooSlowAsync("message text", _session.DataTooSlow(options.DataDeadline!.Value));
                 case ReadStatus.Stopping:
                     await SendAsync(_session.ShuttingDown);
                     return "server-stopping";
@@ -204,10 +216,27 @@ internal sealed class SmtpConnection
         return true;
     }
 
-    /// <summary>Reads with a timeout. The pipe stays usable after a timed-out read.</summary>
-    private async ValueTask<(ReadStatus, ReadResult)> ReadAsync(TimeSpan timeout)
+    private async Task<string> TooSlowAsync(string what, SmtpReply reply)
+    {
+        _listener.Logger.LogWarning("{Code} {SessionId} {What} trickled in past its deadline; closing", SmtpLogCodes.SlowClient, _session.SessionId, what);
+        await SendAsync(reply);
+        return "too-slow";
+    }
+
+    /// <summary>
+    /// Reads with an idle timeout and, when <paramref name="started"/> and <paramref name="deadline"/> are given, a
+    /// deadline counted from <paramref name="started"/> that no trickle of octets extends. The pipe stays usable after a timed-out read.
+    /// </summary>
+    private async ValueTask<(ReadStatus, ReadResult)> ReadAsync(TimeSpan timeout, long? started = null, TimeSpan? deadline = null)
     {
         if (_stopping.IsCancellationRequested) return (ReadStatus.Stopping, default);
+        var deadlineBinds = false;
+        if (started is { } t && deadline is { } d)
+        {
+            var left = d - Stopwatch.GetElapsedTime(t);
+            if (left <= TimeSpan.Zero) return (ReadStatus.TooSlow, default);
+            if (left < timeout) (timeout, deadlineBinds) = (left, true);
+        }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
         cts.CancelAfter(timeout);
         ReadResult result;
@@ -217,7 +246,7 @@ internal sealed class SmtpConnection
         }
         catch (OperationCanceledException)
         {
-            return (_stopping.IsCancellationRequested ? ReadStatus.Stopping : ReadStatus.TimedOut, default);
+            return (_stopping.IsCancellationRequested ? ReadStatus.Stopping : deadlineBinds ? ReadStatus.TooSlow : ReadStatus.TimedOut, default);
         }
         if (result.IsCanceled) return (ReadStatus.Stopping, default);
         if (result.IsCompleted && result.Buffer.IsEmpty)

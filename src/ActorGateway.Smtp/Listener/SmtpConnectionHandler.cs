@@ -24,7 +24,15 @@ internal sealed class SmtpConnectionHandler(SmtpListenerState listener) : Connec
         {
             logger.LogWarning("{Code} {SessionId} connection from {Remote} refused: {MaxSessions} sessions are active",
                 SmtpLogCodes.Limit, sessionId, remote, listener.Options.MaxSessions);
-            await RefuseAsync(connection.Transport.Output);
+            await RefuseAsync(connection.Transport.Output, SmtpSession.TooManySessions(listener.Options));
+            return;
+        }
+        if (!listener.TryEnterAddress(remote))
+        {
+            listener.ExitSession();
+            logger.LogWarning("{Code} {SessionId} connection from {Remote} refused: it has {MaxSessionsPerAddress} sessions already",
+                SmtpLogCodes.Limit, sessionId, remote, listener.Options.MaxSessionsPerAddress);
+            await RefuseAsync(connection.Transport.Output, SmtpSession.TooManySessionsFromAddress(listener.Options, remote));
             return;
         }
 
@@ -48,18 +56,19 @@ internal sealed class SmtpConnectionHandler(SmtpListenerState listener) : Connec
         }
         finally
         {
+            listener.ExitAddress(remote);
             listener.ExitSession();
             logger.LogInformation("{Code} {SessionId} ended {Reason} after {Elapsed} ms: {Accepted} messages accepted, {Errors} errors",
                 SmtpLogCodes.SessionClosed, sessionId, ended, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, session.MessagesAccepted, session.Errors);
         }
     }
 
-    private async Task RefuseAsync(PipeWriter output)
+    private static async Task RefuseAsync(PipeWriter output, SmtpReply reply)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            SmtpSession.TooManySessions(listener.Options).WriteTo(output);
+            reply.WriteTo(output);
             await output.FlushAsync(timeout.Token);
         }
         catch (Exception ex) when (IsDisconnect(ex) || ex is OperationCanceledException)

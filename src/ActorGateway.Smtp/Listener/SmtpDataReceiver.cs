@@ -13,8 +13,11 @@ internal enum DataError
     /// <summary>A text line longer than the limit: 500 5.5.2.</summary>
     LineTooLong,
 
-    /// <summary>A bare LF or bare CR in the text: 550 5.6.0.</summary>
+    /// <summary>A bare LF or bare CR in the text: 500 5.5.2.</summary>
     BareLineEnding,
+
+    /// <summary>A NUL octet in the text (RFC 5321 §4.1.1.4 does not allow it): 500 5.5.2.</summary>
+    NulByte,
 }
 
 /// <summary>
@@ -112,6 +115,8 @@ internal sealed class SmtpDataReceiver(long maxMessageBytes, int maxLineLength)
                 // Strict CRLF: a bare LF or CR is how SMTP smuggling hides a second message.
                 Fail(DataError.BareLineEnding);
             }
+
+            if (bytes.Contains((byte)0)) Fail(DataError.NulByte);
 
             var text = bytes[0] == (byte)'.' ? bytes[1..] : bytes;
             Length += text.Length;

@@ -41,6 +41,24 @@ public sealed record SmtpListenerOptions
     /// <summary>Concurrent sessions (count). A connection beyond it gets 421 4.3.2 and is closed.</summary>
     public int MaxSessions { get; init; } = 100;
 
+    /// <summary>
+    /// Concurrent sessions from one client IP address (count); one more gets 421 4.7.0 and is closed. Null: no
+    /// per-address limit (the HOCON default is set in gateway.conf, <c>smtp.max-sessions-per-address</c>).
+    /// </summary>
+    public int? MaxSessionsPerAddress { get; init; }
+
+    /// <summary>
+    /// How long one command line may take from its first octet to its CRLF, however steadily it trickles in
+    /// (a slowloris client resets <see cref="CommandTimeout"/> with every octet); then 421 4.4.2 and close. Null: no deadline.
+    /// </summary>
+    public TimeSpan? CommandDeadline { get; init; }
+
+    /// <summary>How long the message text may take from the 354 to its final "."; then 421 4.4.2, close, nothing accepted. Null: no deadline.</summary>
+    public TimeSpan? DataDeadline { get; init; }
+
+    /// <summary>The address <c>RCPT TO:&lt;postmaster&gt;</c> (RFC 5321 §4.5.1, no domain) is delivered to; null: it is refused.</summary>
+    public string? Postmaster { get; init; }
+
     /// <summary>Protocol errors (5xx replies to commands) one session may make (count); the one that reaches it gets 421 4.7.0 and the connection is closed.</summary>
     public int MaxErrors { get; init; } = 10;
 
@@ -102,6 +120,10 @@ public sealed record SmtpListenerOptions
             DataTimeout = section.GetTimeSpan("data-timeout", d.DataTimeout),
             MaxSessions = section.GetInt("max-sessions", d.MaxSessions),
             MaxErrors = section.GetInt("max-errors", d.MaxErrors),
+            MaxSessionsPerAddress = section.HasPath("max-sessions-per-address") ? section.GetInt("max-sessions-per-address") : null,
+            CommandDeadline = section.HasPath("command-deadline") ? section.GetTimeSpan("command-deadline") : null,
+            DataDeadline = section.HasPath("data-deadline") ? section.GetTimeSpan("data-deadline") : null,
+            Postmaster = Optional(section, "postmaster"),
             ShutdownTimeout = section.GetTimeSpan("shutdown-timeout", d.ShutdownTimeout),
             CertificatePath = Optional(section, "tls.certificate"),
             CertificateKeyPath = Optional(section, "tls.key"),
@@ -126,6 +148,11 @@ public sealed record SmtpListenerOptions
         Require(DataTimeout > TimeSpan.Zero, "data-timeout must be positive");
         Require(MaxSessions >= 1, "max-sessions must be at least 1");
         Require(MaxErrors >= 1, "max-errors must be at least 1");
+        Require(MaxSessionsPerAddress is null or >= 1, "max-sessions-per-address must be at least 1");
+        Require(CommandDeadline is null || CommandDeadline > TimeSpan.Zero, "command-deadline must be positive");
+        Require(DataDeadline is null || DataDeadline > TimeSpan.Zero, "data-deadline must be positive");
+        Require(Postmaster is null || (SmtpMailbox.TryParse(Postmaster, allowUtf8: false) is { Domain.Length: > 0 }),
+            $"postmaster '{Postmaster}' must be an address with a domain (local@domain)");
         Require(ShutdownTimeout >= TimeSpan.Zero, "shutdown-timeout must not be negative");
         Require(CertificateKeyPath is null || CertificatePath is not null, "tls.key needs tls.certificate");
         return this;

@@ -8,6 +8,7 @@ internal sealed class SmtpListenerState(SmtpListenerOptions options, ISmtpMessag
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _aborted = new();
+    private readonly Dictionary<string, int> _perAddress = new(StringComparer.Ordinal);
     private int _active;
 
     public SmtpListenerOptions Options { get; } = options;
@@ -36,6 +37,30 @@ internal sealed class SmtpListenerState(SmtpListenerOptions options, ISmtpMessag
     }
 
     public void ExitSession() => Interlocked.Decrement(ref _active);
+
+    /// <summary>Takes one of the client address's session slots; false when it has <see cref="SmtpListenerOptions.MaxSessionsPerAddress"/>.</summary>
+    public bool TryEnterAddress(string address)
+    {
+        if (Options.MaxSessionsPerAddress is not { } max) return true;
+        lock (_perAddress)
+        {
+            var n = _perAddress.GetValueOrDefault(address);
+            if (n >= max) return false;
+            _perAddress[address] = n + 1;
+            return true;
+        }
+    }
+
+    public void ExitAddress(string address)
+    {
+        if (Options.MaxSessionsPerAddress is null) return;
+        lock (_perAddress)
+        {
+            var n = _perAddress.GetValueOrDefault(address) - 1;
+            if (n <= 0) _perAddress.Remove(address);
+            else _perAddress[address] = n;
+        }
+    }
 
     public void BeginStop() => _stopping.Cancel();
 

@@ -36,6 +36,9 @@ public static class SmtpLogCodes
     /// <summary>Info: the client sent nothing for command-timeout/data-timeout (or did not take replies); 421 4.4.2 and close.</summary>
     public const string Timeout = "GW-SMTP-TIMEOUT";
 
+    /// <summary>Warning: a command line or the message text trickled in past smtp.command-deadline / smtp.data-deadline (slowloris); 421 4.4.2 and close.</summary>
+    public const string SlowClient = "GW-SMTP-SLOW-CLIENT";
+
     /// <summary>Info: the client went away in the middle of DATA; nothing was accepted.</summary>
     public const string DataAborted = "GW-SMTP-DATA-ABORTED";
 

@@ -86,6 +86,18 @@ internal sealed class SmtpSession
 
     public SmtpReply ShuttingDown => new(421, "4.3.2", $"{_options.HostName} Service shutting down; closing connection");
 
+    /// <summary>A command line trickled in for longer than <see cref="SmtpListenerOptions.CommandDeadline"/>.</summary>
+    public SmtpReply CommandTooSlow(TimeSpan deadline) =>
+        new(421, "4.4.2", $"{_options.HostName} Command line not completed within {deadline.TotalSeconds:0}s; closing connection");
+
+    /// <summary>The message text took longer than <see cref="SmtpListenerOptions.DataDeadline"/>; nothing is accepted.</summary>
+    public SmtpReply DataTooSlow(TimeSpan deadline) =>
+        new(421, "4.4.2", $"{_options.HostName} Message text not completed within {deadline.TotalSeconds:0}s; nothing accepted; closing connection");
+
+    /// <summary>The reply to a connection over <see cref="SmtpListenerOptions.MaxSessionsPerAddress"/>, before any session exists.</summary>
+    public static SmtpReply TooManySessionsFromAddress(SmtpListenerOptions options, string address) =>
+        new(421, "4.7.0", $"{options.HostName} Too many concurrent sessions from {address}; try again later");
+
     /// <summary>The reply to a connection over <see cref="SmtpListenerOptions.MaxSessions"/>, before any session exists.</summary>
     public static SmtpReply TooManySessions(SmtpListenerOptions options) =>
         new(421, "4.3.2", $"{options.HostName} Too many concurrent sessions; try again later");
@@ -165,6 +177,9 @@ internal sealed class SmtpSession
             case DataError.BareLineEnding:
                 _logger.LogWarning("{Code} {SessionId} message with a bare CR or LF refused", SmtpLogCodes.Rejected, SessionId);
                 return new SmtpReply(500, "5.5.2", "Bare CR or LF in message text; lines must end with CRLF; message not accepted");
+            case DataError.NulByte:
+                _logger.LogWarning("{Code} {SessionId} message with a NUL byte refused", SmtpLogCodes.Rejected, SessionId);
+                return new SmtpReply(500, "5.5.2", "NUL byte in message text; message not accepted");
         }
 
         SmtpSubmitResult? result;
@@ -287,7 +302,11 @@ internal sealed class SmtpSession
         if (nonAscii && !transaction.SmtpUtf8) return NonAsciiError();
         if (SmtpMailbox.HasSourceRoute(parsed.Path)) return RelayDenied(parsed.Path, "source routes are not accepted");
 
-        var mailbox = Encoding.UTF8.GetByteCount(parsed.Path) + 2 > SmtpPathArgument.MaxPathOctets ? null : SmtpMailbox.TryParse(parsed.Path, transaction.SmtpUtf8);
+        // RFC 5321 §4.5.1: <postmaster>, with no domain, must be accepted; it goes to the configured address.
+        var isPostmaster = parsed.Path.Equals("postmaster", StringComparison.OrdinalIgnoreCase);
+        if (isPostmaster && _options.Postmaster is null) return RelayDenied(parsed.Path, "no postmaster address is configured (actor-gateway.smtp.postmaster)");
+        var path = isPostmaster ? _options.Postmaster! : parsed.Path;
+        var mailbox = Encoding.UTF8.GetByteCount(path) + 2 > SmtpPathArgument.MaxPathOctets ? null : SmtpMailbox.TryParse(path, transaction.SmtpUtf8);
         if (mailbox is null) return Error(501, "5.1.3", "Bad recipient address syntax");
         if (mailbox.Domain.Length == 0) return RelayDenied(parsed.Path, "a recipient needs a domain");
         if (mailbox.HasRoutingCharacters) return RelayDenied(parsed.Path, "routing characters (% ! @) in the local part are not accepted");

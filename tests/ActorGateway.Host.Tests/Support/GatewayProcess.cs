@@ -9,11 +9,20 @@ public sealed partial class GatewayProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
 
     private GatewayProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_output)
+            {
+                _output.AppendLine(e.Data);
+                _stdout.AppendLine(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -60,6 +69,25 @@ public sealed partial class GatewayProcess : IDisposable
         info.Environment["DOTNET_DbgEnableMiniDump"] = "0";
         foreach (var (key, value) in environment) info.Environment[key] = value;
         return new GatewayProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start gateway"));
+    }
+
+    /// <summary>What the process wrote to stdout alone.</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_output) return _stdout.ToString();
+        }
+    }
+
+    /// <summary>Runs to completion and returns (exit code, stdout alone, stdout+stderr).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Output)> RunCapturedAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    {
+        using var p = Start(environment, args);
+        using var cts = new CancellationTokenSource(timeout);
+        await p._process.WaitForExitAsync(cts.Token);
+        p._process.WaitForExit(); // flush async readers
+        return (p.ExitCode, p.StandardOutput, p.Output);
     }
 
     /// <summary>Runs to completion and returns (exit code, stdout+stderr).</summary>

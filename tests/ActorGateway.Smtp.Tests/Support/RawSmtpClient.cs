@@ -45,6 +45,15 @@ public sealed class RawSmtpClient : IAsyncDisposable
         return new RawSmtpClient(tcp);
     }
 
+    /// <summary>Connects from a given local address (another loopback address, 127.0.0.2, is another client address).</summary>
+    public static async Task<RawSmtpClient> ConnectFromAsync(IPEndPoint endPoint, IPAddress local)
+    {
+        var tcp = new TcpClient(new IPEndPoint(local, 0));
+        using var cts = new CancellationTokenSource(DefaultTimeout);
+        await tcp.ConnectAsync(endPoint, cts.Token);
+        return new RawSmtpClient(tcp);
+    }
+
     /// <summary>Connects and reads the greeting, which must be 220.</summary>
     public static async Task<RawSmtpClient> ConnectGreetedAsync(IPEndPoint endPoint)
     {
