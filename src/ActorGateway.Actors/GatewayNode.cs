@@ -64,7 +64,7 @@ public sealed class GatewayNode
         var settings = GatewaySettings.From(config);
         var directoryFiles = RouteReloaderActor.Snapshot(config, settings.DataDir);
         var routeTable = RouteConfig.Load(config, settings.DataDir, report);
-        var byName = new Dictionary<string, IMessageTransport> { [TransportRegistry.Spool] = options.Transport ?? new SpoolTransport(settings.SpoolDir) };
+        var byName = new Dictionary<string, IMessageTransport> { [TransportRegistry.Spool] = options.Transport ?? new SpoolTransport(settings.SpoolDir, settings.SpoolMaxBatchFiles) };
         foreach (var extra in options.Transports ?? []) byName[extra.Name] = extra;
         var transports = new TransportRegistry(byName);
         var unknown = routeTable.Routes.Where(r => !transports.Contains(r.Transport)).ToList();

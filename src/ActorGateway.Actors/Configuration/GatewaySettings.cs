@@ -26,6 +26,7 @@ public sealed record GatewaySettings(
     TimeSpan PickupPollInterval,
     int PickupConcurrency,
     string SpoolDir,
+    int SpoolMaxBatchFiles,
     string ContentDir,
     string ContentDbFile,
     int ContentMaxBatchMessages,
@@ -65,6 +66,7 @@ public sealed record GatewaySettings(
             PickupPollInterval: c.GetTimeSpan("pickup.poll-interval"),
             PickupConcurrency: c.GetInt("pickup.concurrency"),
             SpoolDir: Under("spool.dir"),
+            SpoolMaxBatchFiles: c.GetInt("spool.max-batch-files"),
             ContentDir: Under("content.dir"),
             ContentDbFile: Under("content.db-file"),
             ContentMaxBatchMessages: c.GetInt("content.max-batch-messages"),
@@ -121,6 +123,7 @@ public sealed record GatewaySettings(
         }
         Require(OperatorTimeout > TimeSpan.Zero, "operator-timeout must be positive");
         Require(MaxInFlight > 0, "max-in-flight must be at least 1");
+        Require(SpoolMaxBatchFiles > 0, "spool.max-batch-files must be at least 1");
         Require(ContentMaxBatchMessages > 0, "content.max-batch-messages must be at least 1");
         Require(ContentMaxBatchBytes > 0, "content.max-batch-bytes must be positive");
         Require(MaxWaitingSubmissions >= 0, "max-waiting-submissions must not be negative");
