@@ -26,7 +26,7 @@ public abstract record SubmitResult
 /// <see cref="SubmitResult.Accepted"/> only after the message is in the journal. Applies the
 /// gateway's backpressure: while it says GW-BUSY, this waits and tries again until the submit timeout.
 /// </summary>
-public sealed class GatewayIngress(IActorRef gateway, ContentStore content, GatewaySettings settings)
+public sealed class GatewayIngress(IActorRef gateway, IContentStore content, GatewaySettings settings)
 {
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
 

@@ -19,7 +19,7 @@ public sealed record GatewayNodeOptions(
     IReadOnlyList<IMessageTransport>? Transports = null);
 
 /// <summary>The shared, stateless parts a node is built from.</summary>
-public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource Routes, ContentStore Content, TransportRegistry Transports, Diagnostics.GatewayMetrics Metrics);
+public sealed record GatewayNodeParts(GatewaySettings Settings, RouteTableSource Routes, IContentStore Content, TransportRegistry Transports, Diagnostics.GatewayMetrics Metrics);
 
 /// <summary>
 /// Builds one node's actor tree in an <see cref="ActorSystem"/>: <c>/user/dead-letter-queue</c> and
@@ -64,7 +64,7 @@ public sealed class GatewayNode
         var settings = GatewaySettings.From(config);
         var directoryFiles = RouteReloaderActor.Snapshot(config, settings.DataDir);
         var routeTable = RouteConfig.Load(config, settings.DataDir, report);
-        var byName = new Dictionary<string, IMessageTransport> { [TransportRegistry.Spool] = options.Transport ?? new SpoolTransport(settings.SpoolDir) };
+        var byName = new Dictionary<string, IMessageTransport> { [TransportRegistry.Spool] = options.Transport ?? new SpoolTransport(settings.SpoolDir, settings.SpoolMaxBatchFiles) };
         foreach (var extra in options.Transports ?? []) byName[extra.Name] = extra;
         var transports = new TransportRegistry(byName);
         var unknown = routeTable.Routes.Where(r => !transports.Contains(r.Transport)).ToList();
@@ -80,7 +80,8 @@ public sealed class GatewayNode
                 $"route '{notifying.Name}' has notify-sender = on, but the DSN transport '{settings.DsnTransport}' is not configured (actor-gateway.dsn.transport)");
         }
         var routes = new RouteTableSource(routeTable);
-        var content = new ContentStore(settings.ContentDir);
+        var content = new SqliteContentStore(settings.ContentDbFile, settings.ContentDir, settings.ContentMaxBatchMessages, settings.ContentMaxBatchBytes);
+        system.RegisterOnTermination(content.Dispose);
         var metrics = new Diagnostics.GatewayMetrics();
         system.RegisterOnTermination(metrics.Dispose);
         var parts = new GatewayNodeParts(settings, routes, content, transports, metrics);

@@ -119,7 +119,7 @@ public sealed class AdminApiTests
         using var badBody = await admin.Client.PostAsync($"/api/v1/messages/{id}/purge", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
         await ProblemAssert.IsProblemAsync(noReason, 400, ReasonCodes.AdminBadRequest);
         await ProblemAssert.IsProblemAsync(badBody, 400, ReasonCodes.AdminBadRequest);
-        Assert.True(File.Exists(Path.Combine(admin.DataDir, "content", $"{id}.eml")));
+        Assert.True(admin.Node.Operations.Content.Exists(id), "a quarantined message keeps its content");
 
         using var purge = await admin.PostAsync($"/api/v1/messages/{id}/purge", new { why = "spam, confirmed by the sender" }, by: "carol");
         Assert.Equal(HttpStatusCode.OK, purge.StatusCode);

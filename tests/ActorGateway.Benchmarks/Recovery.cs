@@ -92,7 +92,7 @@ public static partial class Recovery
             File.Delete(spool);
             Directory.Move(spoolAway, spool);
             var deliveredAtKill = CountEml(spool);
-            var contentAtKill = CountEml(Path.Combine(data, "content"));
+            var contentAtKill = CountContentRows(Path.Combine(data, "content.db"));
             var badmail = Directory.Exists(Path.Combine(data, "badmail")) ? Directory.GetFiles(Path.Combine(data, "badmail"), "*.eml").Length : 0;
             Console.Error.WriteLine($"   killed after {acceptS:0.0} s: {deliveredAtKill:N0} in the spool, {n - deliveredAtKill:N0} undelivered; " +
                                     $"circuit opened {circuitOpened1}x, {retries1:N0} retries scheduled for {retriedMessages1:N0} message(s), {dead1} dead-lettered");
@@ -163,7 +163,7 @@ public static partial class Recovery
             result.Metrics["dead_letters_in_journal"] = deadInJournal;
             result.Metrics["delivered_at_kill"] = deliveredAtKill;
             result.Metrics["undelivered_at_kill"] = n - deliveredAtKill;
-            result.Metrics["content_files_at_kill"] = contentAtKill;
+            result.Metrics["content_rows_at_kill"] = contentAtKill;
             result.Metrics["badmail"] = badmail;
             result.Metrics["restart_to_ready_s"] = ResourceUsage.R(restartReadyS, 3);
             result.Metrics["restart_to_all_delivered_s"] = Math.Round(recoverS, 3);
@@ -224,6 +224,17 @@ public static partial class Recovery
     }
 
     private static string Shorten(string line) => line.Length > 400 ? line[..400] + "..." : line;
+
+    /// <summary>Messages whose original bytes are in the content store (read after the kill, so nothing writes meanwhile).</summary>
+    private static long CountContentRows(string file)
+    {
+        if (!File.Exists(file)) return 0;
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM content";
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
 
     private static int CountEml(string dir) => Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "*.eml").Count() : 0;
 

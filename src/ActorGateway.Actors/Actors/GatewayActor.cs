@@ -36,6 +36,11 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<MessageId, Queue<(OperatorProtocol.Command Command, IActorRef ReplyTo)>> _pendingCommands = [];
     private readonly Dictionary<MessageId, List<(OperatorProtocol.Command Command, IActorRef ReplyTo)>> _awaitingSpawn = [];
     private bool _recovered;
+
+    /// <summary>Admissions and releases waiting for the registry's next write (one write in flight at a time: group commit).</summary>
+    private readonly List<(MessageId Id, Action Durable)> _admitting = [];
+    private readonly List<(ReleasedMessage Released, Action Durable)> _releasing = [];
+    private bool _registryWriting;
     private bool _afterCrash;
     private readonly IActorRef _riskGate;
 
@@ -64,6 +69,12 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         Recover<MessageReleased>(e =>
         {
             _registered.Remove(e.MessageId);
+            _cleanShutdown = false;
+        });
+        Recover<RegistryChanged>(e =>
+        {
+            foreach (var released in e.Released) _registered.Remove(released.MessageId);
+            _registered.UnionWith(e.Admitted);
             _cleanShutdown = false;
         });
         Recover<CleanShutdown>(_ => _cleanShutdown = true);
@@ -210,12 +221,11 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         }
         Register(id);
         _awaitingSpawn[id] = [(command, replyTo)];
-        PersistAsync(new MessageAdmitted(id), _ =>
+        RecordAdmitted(id, () =>
         {
             var child = Spawn(id);
             _awaitingSpawn.Remove(id, out var commands);
             foreach (var (c, r) in commands!) Relay(child, c, r, reactivated: true);
-            MaybeSnapshot();
         });
     }
 
@@ -263,11 +273,47 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     {
         var id = submission.MessageId;
         Register(id); // counts against the bound at once, before the write completes
-        PersistAsync(new MessageAdmitted(id), _ =>
+        RecordAdmitted(id, () =>
         {
-            // A new id was never admitted before this MessageAdmitted: its actor need not read an empty history.
+            // A new id was never admitted before this admission: its actor need not read an empty history.
             Spawn(id, submission.NewId).Tell(new MessageProtocol.AcceptMessage(submission, replyTo));
+        });
+    }
+
+    /// <summary>Queues an admission for the registry's next write; <paramref name="durable"/> runs once it is in the journal.</summary>
+    private void RecordAdmitted(MessageId id, Action durable)
+    {
+        _admitting.Add((id, durable));
+        WriteRegistry();
+    }
+
+    /// <summary>Queues a release for the registry's next write; <paramref name="durable"/> runs once it is in the journal.</summary>
+    private void RecordReleased(MessageId id, string outcome, Action durable)
+    {
+        _releasing.Add((new ReleasedMessage(id, outcome), durable));
+        WriteRegistry();
+    }
+
+    /// <summary>
+    /// Group commit of the registry: with no write in flight, everything queued goes into one <see cref="RegistryChanged"/>
+    /// (one journal row); what arrives while it is written waits for the next. Under load a row covers many messages,
+    /// and each admission is still in the journal before its message actor starts.
+    /// </summary>
+    private void WriteRegistry()
+    {
+        if (_registryWriting || (_admitting.Count == 0 && _releasing.Count == 0)) return;
+        var admitting = _admitting.ToList();
+        var releasing = _releasing.ToList();
+        _admitting.Clear();
+        _releasing.Clear();
+        _registryWriting = true;
+        PersistAsync(new RegistryChanged(admitting.Select(a => a.Id).ToList(), releasing.Select(r => r.Released).ToList()), _ =>
+        {
+            _registryWriting = false;
+            foreach (var (_, durable) in releasing) durable();
+            foreach (var (_, durable) in admitting) durable();
             MaybeSnapshot();
+            WriteRegistry();
         });
     }
 
@@ -294,7 +340,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     {
         var id = finished.MessageId;
         if (!_finishing.Add(id)) return;
-        PersistAsync(new MessageReleased(id, finished.Outcome), _ =>
+        RecordReleased(id, finished.Outcome, () =>
         {
             _registered.Remove(id);
             _metrics?.SetInFlight(_registered.Count);
@@ -304,7 +350,6 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
             // Commands that reached the actor as it stopped: once it is gone (its name is free), admit it again for them.
             if (!_running.ContainsKey(id)) RedispatchPending(id);
             AdmitWaiting();
-            MaybeSnapshot();
         });
     }
 

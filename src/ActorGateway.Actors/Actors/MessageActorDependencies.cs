@@ -11,7 +11,7 @@ public sealed record MessageActorDependencies(
     GatewaySettings Settings,
     MessageChildFactories Children,
     IActorRef DeadLetterQueue,
-    ContentStore Content,
+    IContentStore Content,
     RouteTableSource Routes,
     IActorRef RiskGate,
     IActorRef Circuits,

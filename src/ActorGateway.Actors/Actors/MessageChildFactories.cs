@@ -11,7 +11,7 @@ public delegate IActorRef ChildFactory(IActorContext context, MessageId messageI
 /// <summary>The two stage children every message actor creates.</summary>
 public sealed record MessageChildFactories(ChildFactory Mapper, ChildFactory Transport)
 {
-    public static MessageChildFactories Default(RouteTableSource routes, ContentStore content, TransportRegistry transports, System.Text.RegularExpressions.Regex? failFastRecipients = null)
+    public static MessageChildFactories Default(RouteTableSource routes, IContentStore content, TransportRegistry transports, System.Text.RegularExpressions.Regex? failFastRecipients = null)
     {
         var mapperProps = MapperActor.Props(routes, failFastRecipients);
         var transportProps = TransportActor.Props(content, transports);

@@ -22,7 +22,7 @@ public sealed class TransportActor : ReceiveActor
 
     private readonly CancellationTokenSource _stopping = new();
 
-    public TransportActor(ContentStore content, TransportRegistry transports)
+    public TransportActor(IContentStore content, TransportRegistry transports)
     {
         ReceiveAsync<StageProtocol.Deliver>(async cmd =>
         {
@@ -41,7 +41,7 @@ public sealed class TransportActor : ReceiveActor
         });
     }
 
-    private static async Task<StageProtocol.NotificationSettled> NotifyAsync(StageProtocol.NotifySender cmd, ContentStore content, TransportRegistry transports, ITimeProvider clock, CancellationToken ct)
+    private static async Task<StageProtocol.NotificationSettled> NotifyAsync(StageProtocol.NotifySender cmd, IContentStore content, TransportRegistry transports, ITimeProvider clock, CancellationToken ct)
     {
         StageProtocol.NotificationSettled NotSent(string reason, string detail) => new(cmd.MessageId, false, cmd.To, cmd.Transport, "-", reason, detail);
 
@@ -67,7 +67,7 @@ public sealed class TransportActor : ReceiveActor
         };
     }
 
-    public static Props Props(ContentStore content, TransportRegistry transports) =>
+    public static Props Props(IContentStore content, TransportRegistry transports) =>
         Akka.Actor.Props.Create<TransportActor>(content, transports);
 
     protected override void PostStop()

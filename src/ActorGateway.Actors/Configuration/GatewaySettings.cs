@@ -27,7 +27,11 @@ public sealed record GatewaySettings(
     TimeSpan PickupPollInterval,
     int PickupConcurrency,
     string SpoolDir,
+    int SpoolMaxBatchFiles,
     string ContentDir,
+    string ContentDbFile,
+    int ContentMaxBatchMessages,
+    long ContentMaxBatchBytes,
     bool DeleteContentAfterDelivery,
     TimeSpan RoutesReloadInterval,
     string DsnTransport,
@@ -65,7 +69,11 @@ public sealed record GatewaySettings(
             PickupPollInterval: c.GetTimeSpan("pickup.poll-interval"),
             PickupConcurrency: c.GetInt("pickup.concurrency"),
             SpoolDir: Under("spool.dir"),
+            SpoolMaxBatchFiles: c.GetInt("spool.max-batch-files"),
             ContentDir: Under("content.dir"),
+            ContentDbFile: Under("content.db-file"),
+            ContentMaxBatchMessages: c.GetInt("content.max-batch-messages"),
+            ContentMaxBatchBytes: c.GetByteSize("content.max-batch-bytes") ?? throw Missing("content.max-batch-bytes"),
             DeleteContentAfterDelivery: c.GetBoolean("content.delete-after-delivery"),
             RoutesReloadInterval: c.GetTimeSpan("routes-reload-interval"),
             DsnTransport: c.GetString("dsn.transport") ?? throw Missing("dsn.transport"),
@@ -119,6 +127,9 @@ public sealed record GatewaySettings(
         }
         Require(OperatorTimeout > TimeSpan.Zero, "operator-timeout must be positive");
         Require(MaxInFlight > 0, "max-in-flight must be at least 1");
+        Require(SpoolMaxBatchFiles > 0, "spool.max-batch-files must be at least 1");
+        Require(ContentMaxBatchMessages > 0, "content.max-batch-messages must be at least 1");
+        Require(ContentMaxBatchBytes > 0, "content.max-batch-bytes must be positive");
         Require(MaxWaitingSubmissions >= 0, "max-waiting-submissions must not be negative");
         Require(MaxMessageBytes > 0, "max-message-size must be positive");
         Require(MaxUnknownRestarts >= 0, "supervision.max-unknown-restarts must not be negative");

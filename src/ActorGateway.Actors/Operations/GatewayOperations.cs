@@ -18,9 +18,9 @@ public sealed record MessageView(MessageId MessageId, MessageState State, IReadO
 /// journal (never starting an entity), actions go through the <c>gateway</c>, which records each in
 /// the message's own timeline before answering.
 /// </summary>
-public sealed class GatewayOperations(ActorSystem system, IActorRef gateway, IActorRef deadLetterQueue, ContentStore content, TimeSpan timeout)
+public sealed class GatewayOperations(ActorSystem system, IActorRef gateway, IActorRef deadLetterQueue, IContentStore content, TimeSpan timeout)
 {
-    public ContentStore Content => content;
+    public IContentStore Content => content;
 
     /// <summary>The message's state and timeline, or null when the journal has no event for that id.</summary>
     public async Task<MessageView?> GetMessageAsync(MessageId id, CancellationToken ct = default)

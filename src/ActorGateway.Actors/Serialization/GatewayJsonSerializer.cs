@@ -30,6 +30,7 @@ public sealed class GatewayJsonSerializer(ExtendedActorSystem system) : Serializ
         ["sender-notification-failed.v1"] = typeof(MessageEvents.SenderNotificationFailed),
         ["message-admitted.v1"] = typeof(GatewayEvents.MessageAdmitted),
         ["message-released.v1"] = typeof(GatewayEvents.MessageReleased),
+        ["registry-changed.v1"] = typeof(GatewayEvents.RegistryChanged),
         ["in-flight-snapshot.v1"] = typeof(GatewayEvents.InFlightSnapshot),
         ["clean-shutdown.v1"] = typeof(GatewayEvents.CleanShutdown),
         ["gateway-started.v1"] = typeof(GatewayEvents.GatewayStarted),

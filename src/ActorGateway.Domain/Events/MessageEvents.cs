@@ -151,6 +151,16 @@ public static class GatewayEvents
     /// <summary>The message reached an end state (delivered, dead-lettered or abandoned) and needs no resuming.</summary>
     public sealed record MessageReleased(MessageId MessageId, string Outcome) : IGatewayEvent;
 
+    /// <summary>
+    /// The registry's batched record (written instead of <see cref="MessageAdmitted"/> and <see cref="MessageReleased"/>,
+    /// which older journals still hold): the messages the gateway took responsibility for, and the ones that reached an
+    /// end state, since its previous write. One row for many messages; applied releases first, then admissions.
+    /// </summary>
+    public sealed record RegistryChanged(IReadOnlyList<MessageId> Admitted, IReadOnlyList<ReleasedMessage> Released) : IGatewayEvent;
+
+    /// <summary>One message released in a <see cref="RegistryChanged"/>, with its outcome (delivered, dead-lettered, abandoned, …).</summary>
+    public sealed record ReleasedMessage(MessageId MessageId, string Outcome);
+
     /// <summary>The node stopped gracefully: stages in flight were not interrupted by a crash.</summary>
     public sealed record CleanShutdown(DateTimeOffset At) : IGatewayEvent;
 

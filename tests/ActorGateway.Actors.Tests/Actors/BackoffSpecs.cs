@@ -29,7 +29,7 @@ public sealed class BackoffSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Should_wait_about_min_then_twice_min_before_each_retry_on_the_virtual_clock()
     {
-        var flaky = new FlakyTransport(new SpoolTransport(_dir.Spool), () => new TransientFailureException("target down"), failures: 2);
+        var flaky = new FlakyTransport(new SpoolTransport(_dir.Spool, maxBatchFiles: 64), () => new TransientFailureException("target down"), failures: 2);
         using var harness = new GatewayHarness(Sys, new GatewayNodeOptions(Transport: flaky));
         var id = default(MessageId);
         // The retry timer starts once RetryScheduled is journaled; its log line comes right after.

@@ -99,7 +99,7 @@ public sealed class GatewayActorSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Should_retry_transient_transport_failures_without_dead_lettering()
     {
-        var spool = new ActorGateway.Actors.Transport.SpoolTransport(_dir.Spool);
+        var spool = new ActorGateway.Actors.Transport.SpoolTransport(_dir.Spool, maxBatchFiles: 64);
         var flaky = new FlakyTransport(spool, () => new IOException("disk unavailable"), failures: 3);
         using var harness = new GatewayHarness(Sys, new GatewayNodeOptions(Transport: flaky));
 

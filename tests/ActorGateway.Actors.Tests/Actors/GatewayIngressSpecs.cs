@@ -23,8 +23,37 @@ public sealed class GatewayIngressSpecs : Akka.TestKit.Xunit2.TestKit
 
     private GatewayIngressSpecs(ITestOutputHelper output, TestDataDir dir) : base(dir.Config(), "ingress-specs", output) => _dir = dir;
 
-    private GatewayIngress Ingress(Akka.TestKit.TestProbe gateway) =>
-        new(gateway.Ref, new ContentStore(Path.Combine(_dir.Path, "content")), GatewaySettings.From(Sys.Settings.Config));
+    private readonly List<SqliteContentStore> _stores = [];
+
+    private GatewayIngress Ingress(Akka.TestKit.TestProbe gateway, Action<int>? beforeCommit = null)
+    {
+        var store = new SqliteContentStore(Path.Combine(_dir.Path, "content.db"), null, maxBatchMessages: 256, maxBatchBytes: 8 << 20) { BeforeCommit = beforeCommit };
+        _stores.Add(store);
+        return new(gateway.Ref, store, GatewaySettings.From(Sys.Settings.Config));
+    }
+
+    [Fact]
+    public async Task Should_defer_every_message_of_a_failed_content_batch_and_never_ask_the_gateway()
+    {
+        var gateway = CreateTestProbe();
+        var release = new ManualResetEventSlim();
+        var batches = new List<int>();
+        // The first batch is held until all 20 are queued behind it, then every batch fails as a full disk would.
+        var ingress = Ingress(gateway, size =>
+        {
+            lock (batches) batches.Add(size);
+            release.Wait(TimeSpan.FromSeconds(10));
+            throw new IOException("No space left on device");
+        });
+
+        var submissions = Enumerable.Range(0, 20).Select(i => ingress.SubmitAsync(TestMessages.Build(i), "test")).ToList();
+        release.Set();
+        var results = await Task.WhenAll(submissions).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.All(results, r => Assert.Equal(ReasonCodes.IntakeUnreadable, Assert.IsType<SubmitResult.Deferred>(r).Code));
+        gateway.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        lock (batches) Assert.Equal(20, batches.Sum());
+    }
 
     [Fact]
     public async Task Should_say_a_generated_id_is_new_on_the_first_attempt_only()
@@ -67,6 +96,7 @@ public sealed class GatewayIngressSpecs : Akka.TestKit.Xunit2.TestKit
 
     protected override void AfterAll()
     {
+        foreach (var store in _stores) store.Dispose();
         base.AfterAll();
         _dir.Dispose();
     }

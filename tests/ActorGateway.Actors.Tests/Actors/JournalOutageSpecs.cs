@@ -56,7 +56,7 @@ public sealed class JournalOutageSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Should_keep_every_accepted_message_through_a_journal_outage_and_refuse_new_ones_meanwhile()
     {
-        var target = new GatedTarget(new SpoolTransport(_dir.Spool));
+        var target = new GatedTarget(new SpoolTransport(_dir.Spool, maxBatchFiles: 64));
         using var harness = new GatewayHarness(Sys, new GatewayNodeOptions(Transport: target));
         var accepted = await harness.SubmitAllAsync(Enumerable.Range(0, 10).Select(i => TestMessages.Build(i, $"Person Number{i}", $"p{i}@contoso.com")).ToList());
         var journal = Akka.Persistence.TestKit.TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));

@@ -45,7 +45,7 @@ public sealed class OutageSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Should_open_the_circuit_during_an_outage_and_deliver_everything_after_it_heals_with_zero_dead_letters()
     {
-        var target = new DownTarget(new SpoolTransport(_dir.Spool));
+        var target = new DownTarget(new SpoolTransport(_dir.Spool, maxBatchFiles: 64));
         using var harness = new GatewayHarness(Sys, new GatewayNodeOptions(Transport: target));
         var ids = await harness.SubmitAllAsync(Enumerable.Range(0, 20).Select(i => TestMessages.Build(i, $"Person Number{i}", $"p{i}@contoso.com")).ToList());
 
@@ -83,7 +83,7 @@ public sealed class OutageSpecs : Akka.TestKit.Xunit2.TestKit
         var system = ActorSystem.Create("lifetime", config);
         try
         {
-            var target = new DownTarget(new SpoolTransport(_dir.Spool));
+            var target = new DownTarget(new SpoolTransport(_dir.Spool, maxBatchFiles: 64));
             using var harness = new GatewayHarness(system, new GatewayNodeOptions(Transport: target));
             var id = await harness.SubmitAsync(TestMessages.Build(1));
 

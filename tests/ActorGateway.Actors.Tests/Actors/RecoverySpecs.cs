@@ -64,7 +64,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
         try
         {
             // The spool file is already there (a crash after the rename, before MessageDelivered was written).
-            var spool = new ActorGateway.Actors.Transport.SpoolTransport(dir.Spool);
+            var spool = new ActorGateway.Actors.Transport.SpoolTransport(dir.Spool, maxBatchFiles: 64);
             using var harness = new GatewayHarness(system);
             var id = await harness.SubmitAsync(TestMessages.Build(1));
             await harness.Outcomes.WaitAsync(id).WaitAsync(TimeSpan.FromSeconds(30));
