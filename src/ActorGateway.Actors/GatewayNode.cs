@@ -164,8 +164,8 @@ public sealed class GatewayNode
     {
         Directory.CreateDirectory(dataDir);
         var journal = Path.Combine(dataDir, GatewayConfig.SqliteJournalFile);
-        var contentDir = GatewaySettings.From(GatewayConfig.ForSqlite(dataDir, overrides)).ContentDir;
-        DataDirMarker.Verify(dataDir, journal, contentDir, newJournal, report);
+        var settings = GatewaySettings.From(GatewayConfig.ForSqlite(dataDir, overrides));
+        DataDirMarker.Verify(dataDir, journal, settings.ContentDbFile, settings.ContentDir, newJournal, report);
         SqliteSetup.EnableWal(journal);
     }
 

@@ -30,11 +30,12 @@ public static class DataDirMarker
     private sealed record Marker(string Journal, string JournalId, DateTimeOffset Created);
 
     /// <param name="journalFile">The journal's SQLite file (absolute).</param>
-    /// <param name="contentDir">The content store directory (absolute).</param>
+    /// <param name="contentDb">The content store's SQLite file (absolute).</param>
+    /// <param name="contentDir">The content store's directory from before content.db (absolute), still read.</param>
     /// <param name="newJournal">The operator asked to start a fresh journal whatever is found (<c>--new-journal</c>).</param>
     /// <param name="report">Receives (code, text) when a new journal replaces a missing or different one on purpose.</param>
     /// <exception cref="DataDirectoryException">GW-JOURNAL-MISSING: the journal is not the one this data directory had.</exception>
-    public static void Verify(string dataDir, string journalFile, string contentDir, bool newJournal, Action<string, string>? report = null)
+    public static void Verify(string dataDir, string journalFile, string contentDb, string contentDir, bool newJournal, Action<string, string>? report = null)
     {
         var markerPath = Path.Combine(dataDir, FileName);
         var marker = ReadMarker(markerPath);
@@ -50,8 +51,8 @@ public static class DataDirMarker
         }
         else if (journalId is null && rows == 0)
         {
-            var content = Directory.Exists(contentDir) ? Directory.EnumerateFiles(contentDir, "*.eml").Count() : 0;
-            if (content > 0) problem = $"the content store {contentDir} holds {content} message(s), but {name} is {found}";
+            var content = SqliteContentStore.CountStored(contentDb, contentDir);
+            if (content > 0) problem = $"the content store {contentDb} holds {content} message(s), but {name} is {found}";
         }
 
         if (problem is not null)

@@ -57,6 +57,24 @@ public sealed class SqliteContentStore : IContentStore, IDisposable
 
     public string DatabaseFile { get; }
 
+    /// <summary>
+    /// How many messages a content store holds, read without opening a writer: the rows of <paramref name="databaseFile"/>
+    /// plus the files of the <paramref name="legacyDirectory"/> from before it. For start-up checks (a data directory
+    /// whose journal went missing while content waits).
+    /// </summary>
+    public static long CountStored(string databaseFile, string? legacyDirectory)
+    {
+        long count = legacyDirectory is not null && Directory.Exists(legacyDirectory) ? Directory.EnumerateFiles(legacyDirectory, "*.eml").LongCount() : 0;
+        if (!File.Exists(databaseFile) || new FileInfo(databaseFile).Length == 0) return count;
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databaseFile, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 30 }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'content'";
+        if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0) return count;
+        command.CommandText = "SELECT count(*) FROM content";
+        return count + Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>TESTS ONLY: called with each batch's size before it commits; an exception it throws fails that batch as a failed commit would.</summary>
     internal Action<int>? BeforeCommit { get; set; }
 

@@ -38,7 +38,7 @@ public sealed class DataDirSpecs : IDisposable
     {
         var (code, _, err) = await Cli("process", Input("poison.eml", Mail.Build(2, "     ", "jdoe@contoso.com")), "--data-dir", Data);
         Assert.True(code == 0, err);
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(Data, "content"), "*.eml"));
+        Assert.Equal(1, ActorGateway.Actors.Storage.SqliteContentStore.CountStored(Path.Combine(Data, "content.db"), Path.Combine(Data, "content")));
     }
 
     private void TruncateJournal()
