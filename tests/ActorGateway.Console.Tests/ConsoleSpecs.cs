@@ -12,6 +12,7 @@ namespace ActorGateway.Console.Tests;
 /// they run one after the other (one browser and one gateway at a time). Waits are Playwright's auto-waiting
 /// expectations or polls of the service's state; nothing asserts on how long anything takes.
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class ConsoleSpecs
 {
     private const string Token = "console-test-token-0123456789abcdef";
