@@ -71,7 +71,7 @@ public sealed class RegistryBatchingSpecs(ITestOutputHelper output)
                 id => Props.Create(() => new Idle(id, started)), system.DeadLetters), "gateway");
             var status = await AwaitStatus(gateway, s => s.Recovered);
             Assert.Equal(1, status.Registered);
-            await AwaitAssertAsync(() => Assert.Equal([d], started.ToArray()));
+            await Eventually.AssertAsync(() => Assert.Equal([d], started.ToArray()));
         }
         finally
         {
@@ -96,23 +96,6 @@ public sealed class RegistryBatchingSpecs(ITestOutputHelper output)
             var status = await gateway.Ask<GatewayProtocol.GatewayStatus>(GatewayProtocol.GetStatus.Instance, TimeSpan.FromSeconds(10));
             if (until(status) || DateTime.UtcNow > deadline) return status;
             await Task.Delay(20);
-        }
-    }
-
-    private static async Task AwaitAssertAsync(Action assertion)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                assertion();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class SpoolTransportSpecs : IDisposable
         };
 
         var first = spool.DeliverAsync(MessageId.New(), TestMessages.Build(0), Envelope, default);
-        await AwaitAssert(() => { lock (batches) Assert.Single(batches); });
+        await Eventually.AssertAsync(() => { lock (batches) Assert.Single(batches); });
         var ids = Enumerable.Range(1, 30).Select(_ => MessageId.New()).ToList();
         var rest = ids.Select((id, i) => spool.DeliverAsync(id, TestMessages.Build(i + 1), Envelope, default)).ToList();
         Assert.All(rest, d => Assert.False(d.IsCompleted, "no receipt before the batch is durable"));
@@ -52,7 +52,7 @@ public sealed class SpoolTransportSpecs : IDisposable
         };
         var ok = MessageId.New();
         var first = spool.DeliverAsync(ok, TestMessages.Build(0), Envelope, default);
-        await AwaitAssert(() => Assert.Equal(1, Volatile.Read(ref count)));
+        await Eventually.AssertAsync(() => Assert.Equal(1, Volatile.Read(ref count)));
         var ids = Enumerable.Range(1, 10).Select(_ => MessageId.New()).ToList();
         var failed = ids.Select((id, i) => spool.DeliverAsync(id, TestMessages.Build(i), Envelope, default)).ToList();
         gate.Set();
@@ -85,23 +85,6 @@ public sealed class SpoolTransportSpecs : IDisposable
         Assert.False(first.AlreadyPresent);
         Assert.True(again.AlreadyPresent);
         Assert.Equal(written, await File.ReadAllBytesAsync(spool.PathOf(id)));
-    }
-
-    private static async Task AwaitAssert(Action assertion)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                assertion();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(10);
-            }
-        }
     }
 
     public void Dispose() => _dir.Dispose();
