@@ -155,3 +155,35 @@ public static class ChildProcesses
         foreach (var child in Live.Keys) child.KillHard();
     }
 }
+
+/// <summary>
+/// The folders a benchmark drives a child <c>gateway run</c> through (B6, B8): its data directory with <c>pickup/</c>
+/// and the spool, where the spool is moved while the target is "down", a staging folder for files to drop in,
+/// and the site configuration. <see cref="Prepare"/> creates the pickup and staging folders.
+/// </summary>
+public sealed record ChildGatewayDirs(string Root)
+{
+    public string Data => Path.Combine(Root, "data");
+
+    public string Pickup => Path.Combine(Data, "pickup");
+
+    public string Claimed => Path.Combine(Pickup, ".claimed");
+
+    public string Spool => Path.Combine(Data, "outbound");
+
+    public string SpoolAway => Path.Combine(Root, "outbound.away");
+
+    public string Staging => Path.Combine(Root, "staging");
+
+    public string SiteConfig => Path.Combine(Root, "site.conf");
+
+    public ChildGatewayDirs Prepare()
+    {
+        Directory.CreateDirectory(Pickup);
+        Directory.CreateDirectory(Staging);
+        return this;
+    }
+
+    public void Deconstruct(out string data, out string pickup, out string claimed, out string spool, out string spoolAway, out string staging, out string siteConfig) =>
+        (data, pickup, claimed, spool, spoolAway, staging, siteConfig) = (Data, Pickup, Claimed, Spool, SpoolAway, Staging, SiteConfig);
+}

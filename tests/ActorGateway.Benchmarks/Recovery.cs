@@ -40,15 +40,7 @@ public static partial class Recovery
         var root = TempDirs.Create("b6");
         try
         {
-            var data = Path.Combine(root, "data");
-            var pickup = Path.Combine(data, "pickup");
-            var claimed = Path.Combine(pickup, ".claimed");
-            var spool = Path.Combine(data, "outbound");
-            var spoolAway = Path.Combine(root, "outbound.away");
-            var staging = Path.Combine(root, "staging");
-            var siteConfig = Path.Combine(root, "site.conf");
-            Directory.CreateDirectory(pickup);
-            Directory.CreateDirectory(staging);
+            var (data, pickup, claimed, spool, spoolAway, staging, siteConfig) = new ChildGatewayDirs(root).Prepare();
             await File.WriteAllTextAsync(siteConfig,
                 $"# B6: all N in flight at once; everything else is the shipped default.\nactor-gateway.max-in-flight = {maxInFlight}\n");
             for (var i = 0; i < n; i++) await File.WriteAllBytesAsync(Path.Combine(staging, $"m{i:D6}.eml"), BenchMail.Build("b6", i));

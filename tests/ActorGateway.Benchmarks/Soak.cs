@@ -159,15 +159,7 @@ public static partial class Soak
         var root = TempDirs.Create("b8");
         try
         {
-            var data = Path.Combine(root, "data");
-            var pickup = Path.Combine(data, "pickup");
-            var claimed = Path.Combine(pickup, ".claimed");
-            var spool = Path.Combine(data, "outbound");
-            var spoolAway = Path.Combine(root, "outbound.away");
-            var staging = Path.Combine(root, "staging");
-            var siteConfig = Path.Combine(root, "site.conf");
-            Directory.CreateDirectory(pickup);
-            Directory.CreateDirectory(staging);
+            var (data, pickup, claimed, spool, spoolAway, staging, siteConfig) = new ChildGatewayDirs(root).Prepare();
             var maxInFlight = Math.Max(2000, (int)(plan.Rate * (plan.OutageLength.TotalSeconds + 60) * 1.5));
             await File.WriteAllTextAsync(siteConfig, $"actor-gateway.max-in-flight = {maxInFlight}\n{plan.SiteHocon}");
             var port = FreePort();
