@@ -45,7 +45,8 @@ public sealed partial class PickupHostileSpecs : IDisposable
     private async Task<string> BadmailReasonAsync(GatewayProcess gateway, string name)
     {
         var reason = Path.Combine(Badmail, name + ".reason");
-        await Wait.UntilAsync(() => File.Exists(reason), TimeSpan.FromSeconds(60), () => gateway.Output);
+        // The gateway writes the reason after the move: wait until it is whole (it ends with a newline), not just there.
+        await Wait.UntilAsync(() => File.Exists(reason) && File.ReadAllText(reason).EndsWith('\n'), TimeSpan.FromSeconds(60), () => gateway.Output);
         return await File.ReadAllTextAsync(reason);
     }
 
