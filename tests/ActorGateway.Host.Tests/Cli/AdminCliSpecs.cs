@@ -65,8 +65,17 @@ public sealed partial class AdminCliSpecs : IDisposable
 
         var outbound = Path.Combine(Data, "outbound");
         await Wait.UntilAsync(() => Directory.Exists(outbound) && Directory.GetFiles(outbound, $"{id}*").Length == 1, TimeSpan.FromSeconds(60), () => service.Output);
-        var (showCode, show) = await GatewayProcess.RunAsync(env, CliTimeout, "messages", "show", id);
-        Assert.True(showCode == 0, show);
+        // The spool file is made durable before MessageDelivered is journaled, so the timeline may lag the file
+        // by one batch: read it until it says delivered.
+        var show = "";
+        var showDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!show.Contains("delivered, replays 1") && DateTime.UtcNow < showDeadline)
+        {
+            var (showCode, text) = await GatewayProcess.RunAsync(env, CliTimeout, "messages", "show", id);
+            Assert.True(showCode == 0, text);
+            show = text;
+            if (!show.Contains("delivered, replays 1")) await Task.Delay(200);
+        }
         Assert.Contains("delivered, replays 1", show);
         Assert.Contains("replay 1 requested by alice: added jdoe to the directory", show);
         Assert.Contains("jdoe@contoso.com -> JDOE@VMNODE1 (directory)", show);
