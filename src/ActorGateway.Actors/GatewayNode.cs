@@ -87,19 +87,33 @@ public sealed class GatewayNode
         var parts = new GatewayNodeParts(settings, routes, content, transports, metrics);
         var children = options.Children?.Invoke(parts) ?? MessageChildFactories.Default(routes, content, transports, FaultInjection(settings));
 
-        var deadLetterQueue = system.ActorOf(
-            BackoffSupervisor.Props(Backoff.OnStop(
-                DeadLetterQueueActor.Props(settings.DeadLetterSnapshotEvery), DeadLetterQueueActor.Name,
-                settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
-            DeadLetterQueueActor.Name);
-
+        var cluster = ClusterSettings.From(config);
+        var deadLetterQueueProps = BackoffSupervisor.Props(Backoff.OnStop(
+            DeadLetterQueueActor.Props(settings.DeadLetterSnapshotEvery), DeadLetterQueueActor.Name,
+            settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1));
         // Operators' directory edits (admin API) are journaled here; a failed write stops it, so it is supervised like the queue.
-        system.ActorOf(
-            BackoffSupervisor.Props(Backoff.OnStop(DirectoryAuditActor.Props(), DirectoryAuditActor.Name,
-                settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
-            DirectoryAuditActor.Name);
+        var directoryAuditProps = BackoffSupervisor.Props(Backoff.OnStop(DirectoryAuditActor.Props(), DirectoryAuditActor.Name,
+            settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1));
+        // One writer per persistence id: in a cluster the queue and the directory record are singletons, reached through proxies
+        // under the same names (which buffer while the singleton moves; message actors repeat their records until confirmed).
+        var deadLetterQueue = cluster.Enabled
+            ? Cluster.ClusterNodeParts.Singleton(system, deadLetterQueueProps, DeadLetterQueueActor.Name)
+            : system.ActorOf(deadLetterQueueProps, DeadLetterQueueActor.Name);
+        if (cluster.Enabled) Cluster.ClusterNodeParts.Singleton(system, directoryAuditProps, DirectoryAuditActor.Name);
+        else system.ActorOf(directoryAuditProps, DirectoryAuditActor.Name);
 
         system.ActorOf(RouteReloaderActor.Props(config, settings.DataDir, routes, settings.RoutesReloadInterval, directoryFiles), RouteReloaderActor.Name);
+        var circuits = system.ActorOf(TransportCircuitActor.Props(CircuitBreakerSettings.FromConfig(config), metrics), TransportCircuitActor.Name);
+
+        if (cluster.Enabled)
+        {
+            // The partitions get their own risk gates; this placeholder is replaced in each (PartitionDependencies).
+            var baseDeps = new MessageActorDependencies(settings, children, deadLetterQueue, content, routes, ActorRefs.Nobody, circuits, metrics);
+            var region = Cluster.ClusterNodeParts.StartPartitions(system, cluster, settings, baseDeps);
+            var router = system.ActorOf(Cluster.GatewayRouterActor.Props(region, cluster.Partitions, cluster.StatusTimeout), GatewayActor.Name);
+            return new GatewayNode(parts, router, deadLetterQueue, new GatewayIngress(router, content, settings),
+                new Operations.GatewayOperations(system, router, deadLetterQueue, content, settings.OperatorTimeout));
+        }
 
         // Persistent (the stage ledger): a failed write stops it, and the back-off starts it again; message actors repeat what it did not answer.
         var riskGate = system.ActorOf(
@@ -107,7 +121,6 @@ public sealed class GatewayNode
                 RiskGateActor.Props(settings.StageLedgerSnapshotEvery), RiskGateActor.Name,
                 settings.ResumeBackoffMin, settings.ResumeBackoffMax, 0.2, maxNrOfRetries: -1)),
             RiskGateActor.Name);
-        var circuits = system.ActorOf(TransportCircuitActor.Props(CircuitBreakerSettings.FromConfig(config), metrics), TransportCircuitActor.Name);
         var messageDeps = new MessageActorDependencies(settings, children, deadLetterQueue, content, routes, riskGate, circuits, metrics);
 
         var gateway = system.ActorOf(

@@ -148,4 +148,16 @@ public static class ReasonCodes
     public const string DirectoryNotEditable = "GW-DIRECTORY-NOT-EDITABLE";
     /// <summary>The directory file could not be rewritten; it keeps its old content (HTTP 500).</summary>
     public const string DirectoryWriteFailed = "GW-DIRECTORY-WRITE-FAILED";
+
+    // Clustered deployment (Akka.Cluster + Sharding).
+    /// <summary>A node joined the cluster (Up) and hosts partitions (log line).</summary>
+    public const string ClusterUp = "GW-CLUSTER-UP";
+    /// <summary>The node could not join the cluster through its seed nodes within <c>actor-gateway.cluster.join-timeout</c> (exit 8).</summary>
+    public const string ClusterJoinFailed = "GW-CLUSTER-JOIN-FAILED";
+    /// <summary>A cluster needs the shared PostgreSQL storage; SQLite is one node's (exit 2).</summary>
+    public const string ClusterNeedsPostgres = "GW-CLUSTER-NEEDS-POSTGRES";
+    /// <summary>A partition was handed off to another node (a rebalance or a graceful leave), recording a clean stop (log line).</summary>
+    public const string PartitionHandOff = "GW-PARTITION-HANDOFF";
+    /// <summary>Another member became unreachable, or was downed or removed; its partitions move to the remaining nodes (log line).</summary>
+    public const string ClusterMemberLost = "GW-CLUSTER-MEMBER-LOST";
 }

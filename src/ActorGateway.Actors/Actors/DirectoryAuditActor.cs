@@ -37,10 +37,10 @@ public sealed class DirectoryAuditActor : ReceivePersistentActor
     public override string PersistenceId => Name;
 
     /// <summary>Admin API → directory: journal these changes; answered with <see cref="Recorded"/> once they are durable.</summary>
-    public sealed record Record(IReadOnlyList<OperatorEvents.DirectoryEntrySet> Changes);
+    public sealed record Record(IReadOnlyList<OperatorEvents.DirectoryEntrySet> Changes) : Protocol.IGatewayWireMessage;
 
     /// <summary>Directory → asker: the changes are in the journal, the last one at <paramref name="SequenceNr"/>.</summary>
-    public sealed record Recorded(long SequenceNr);
+    public sealed record Recorded(long SequenceNr) : Protocol.IGatewayWireMessage;
 
     public static Props Props() => Akka.Actor.Props.Create(() => new DirectoryAuditActor());
 

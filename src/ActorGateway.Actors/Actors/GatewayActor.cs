@@ -49,10 +49,18 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
     private readonly Diagnostics.GatewayMetrics? _metrics;
 
+    private readonly string _persistenceId;
+    private readonly int _maxInFlight;
+
     /// <param name="messageProps">Props of the actor for a message id; the flag says the id is new (nothing journaled under it yet).</param>
-    public GatewayActor(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics)
+    /// <param name="persistenceId"><c>gateway</c> on a single node; <c>gateway-{partition}</c> for a partition of a cluster.</param>
+    /// <param name="maxInFlight">This registry's in-flight bound (a partition's share of <c>max-in-flight</c>); null for the setting itself.</param>
+    public GatewayActor(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics,
+        string persistenceId = Name, int? maxInFlight = null)
     {
         _settings = settings;
+        _persistenceId = persistenceId;
+        _maxInFlight = maxInFlight ?? settings.MaxInFlight;
         _metrics = metrics;
         _messageProps = messageProps;
         _riskGate = riskGate;
@@ -112,12 +120,13 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsFailure>(_ => { });
     }
 
-    public override string PersistenceId => Name;
+    public override string PersistenceId => _persistenceId;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics = null) =>
-        Akka.Actor.Props.Create(() => new GatewayActor(settings, messageProps, riskGate, metrics));
+    public static Props Props(GatewaySettings settings, Func<MessageId, bool, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics = null,
+        string persistenceId = Name, int? maxInFlight = null) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(settings, messageProps, riskGate, metrics, persistenceId, maxInFlight));
 
     /// <summary>For message props that do not care whether an id is new.</summary>
     public static Props Props(GatewaySettings settings, Func<MessageId, Props> messageProps, IActorRef riskGate, Diagnostics.GatewayMetrics? metrics = null) =>
@@ -145,7 +154,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _recovered = true;
-        _metrics?.SetInFlight(_registered.Count);
+        _metrics?.SetInFlight(_persistenceId, _registered.Count);
         _afterCrash = !_cleanShutdown && _registered.Count > 0;
         // Consume the clean-shutdown mark, so a crash of this run is not taken for a clean stop.
         if (_cleanShutdown) PersistAsync(new GatewayStarted(Context.System.Scheduler.Now), _ => { });
@@ -216,7 +225,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         if (!HasAdmissionCapacity)
         {
             replyTo.Tell(new OperatorProtocol.Result(id, OperationStatus.Busy, ReasonCodes.Busy,
-                $"{_registered.Count} messages in flight (the bound is {_settings.MaxInFlight}); try again later"));
+                $"{_registered.Count} messages in flight (the bound is {_maxInFlight}); try again later"));
             return;
         }
         Register(id);
@@ -264,10 +273,10 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
     private void Register(MessageId id)
     {
         _registered.Add(id);
-        _metrics?.SetInFlight(_registered.Count);
+        _metrics?.SetInFlight(_persistenceId, _registered.Count);
     }
 
-    private bool HasAdmissionCapacity => _registered.Count < _settings.MaxInFlight;
+    private bool HasAdmissionCapacity => _registered.Count < _maxInFlight;
 
     private void Admit(GatewayProtocol.SubmitMessage submission, IActorRef replyTo)
     {
@@ -328,7 +337,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
 
     private void StartResumes()
     {
-        while (_toResume.Count > 0 && _running.Count < _settings.MaxInFlight)
+        while (_toResume.Count > 0 && _running.Count < _maxInFlight)
         {
             var id = _toResume.Dequeue();
             if (!_registered.Contains(id) || _running.ContainsKey(id)) continue;
@@ -343,7 +352,7 @@ public sealed class GatewayActor : ReceivePersistentActor, IWithTimers
         RecordReleased(id, finished.Outcome, () =>
         {
             _registered.Remove(id);
-            _metrics?.SetInFlight(_registered.Count);
+            _metrics?.SetInFlight(_persistenceId, _registered.Count);
             _finishing.Remove(id);
             _unexpectedStops.Remove(id);
             Context.System.EventStream.Publish(new GatewayProtocol.MessageOutcome(id, finished.Outcome, finished.Reason));

@@ -85,10 +85,23 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
     private IActorRef? _holderRef;
     private bool _wasCareful;
     private int _sinceSnapshot;
+    private readonly string _persistenceId;
 
-    public RiskGateActor(int snapshotEvery)
+    /// <summary>The node's careful-mode token (clustered: one per node, shared by the partitions' gates), or null when this gate is the node's only one.</summary>
+    private readonly IActorRef? _token;
+    private bool _tokenHeld;
+    private bool _tokenAsked;
+
+    /// <param name="persistenceId"><c>risk-gate</c> on a single node; <c>risk-gate-{partition}</c> in a cluster.</param>
+    /// <param name="carefulToken">
+    /// A <see cref="CarefulTokenActor"/> shared with the node's other gates: a careful grant is made only while this gate holds it,
+    /// so on the whole node one suspect at a time is inside a risky stage, whichever partition it belongs to.
+    /// </param>
+    public RiskGateActor(int snapshotEvery, string persistenceId = Name, IActorRef? carefulToken = null)
     {
         _snapshotEvery = snapshotEvery;
+        _persistenceId = persistenceId;
+        _token = carefulToken;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -136,6 +149,13 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
             else GrantNext();
         });
         Command<FlushLeft>(_ => Flush());
+        Command<CarefulTokenActor.Acquired>(_ =>
+        {
+            _tokenAsked = false;
+            _tokenHeld = true;
+            GrantNext();
+            if (_holder is null) ReturnToken(); // nothing to run after all
+        });
         Command<RiskGateProtocol.GetGateStatus>(_ => Sender.Tell(new RiskGateProtocol.GateStatus(Careful, _suspects.Count + _undecided.Count, _waiting.Count, _ledger.Open.Count)));
         Command<SaveSnapshotSuccess>(s =>
         {
@@ -149,11 +169,12 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsFailure>(_ => { });
     }
 
-    public override string PersistenceId => Name;
+    public override string PersistenceId => _persistenceId;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int snapshotEvery) => Akka.Actor.Props.Create<RiskGateActor>(snapshotEvery);
+    public static Props Props(int snapshotEvery, string persistenceId = Name, IActorRef? carefulToken = null) =>
+        Akka.Actor.Props.Create(() => new RiskGateActor(snapshotEvery, persistenceId, carefulToken));
 
     private bool Careful => _undecided.Count > 0 || _suspects.Count > 0;
 
@@ -213,6 +234,7 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
         {
             _holder = null;
             _holderRef = null;
+            ReturnToken(); // the node's other gates get their turn; asked for again if this one has more waiting
         }
         GrantNext();
     }
@@ -221,6 +243,7 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
     {
         if (!Careful)
         {
+            ReturnToken();
             if (_wasCareful)
             {
                 _wasCareful = false;
@@ -232,6 +255,15 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
         }
         _wasCareful = true;
         if (_holder is not null || _waiting.Count == 0) return;
+        if (_token is not null && !_tokenHeld)
+        {
+            if (!_tokenAsked)
+            {
+                _tokenAsked = true;
+                _token.Tell(CarefulTokenActor.Acquire.Instance);
+            }
+            return;
+        }
         // One at a time, suspects first. (Isolation needs only the one-at-a-time; the order is to clear suspects soon.)
         var next = _waiting.FirstOrDefault(w => w.Suspect);
         if (next == default) next = _waiting.First!.Value;
@@ -239,6 +271,13 @@ public sealed class RiskGateActor : ReceivePersistentActor, IWithTimers
         _holder = next.Id;
         _holderRef = next.Requester;
         Grant(next.Id, next.Stage, next.Requester);
+    }
+
+    private void ReturnToken()
+    {
+        if (!_tokenHeld) return;
+        _tokenHeld = false;
+        _token!.Tell(CarefulTokenActor.Release.Instance);
     }
 
     /// <summary>Timer: write the releases that no grant's row took along.</summary>

@@ -53,6 +53,19 @@ public sealed class GatewayMetrics : IDisposable
 
     public void SetInFlight(int count) => Volatile.Write(ref _inFlight, count);
 
+    /// <summary>In-flight counts per registry: a clustered node hosts several partitions, and the gauge is their sum on this node.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _inFlightByRegistry = new();
+
+    /// <summary>One registry's count (<paramref name="registry"/> is its persistence id); the gauge becomes the node's sum.</summary>
+    public void SetInFlight(string registry, int count)
+    {
+        if (count == 0) _inFlightByRegistry.TryRemove(registry, out _);
+        else _inFlightByRegistry[registry] = count;
+        var sum = 0;
+        foreach (var (_, value) in _inFlightByRegistry) sum += value;
+        Volatile.Write(ref _inFlight, sum);
+    }
+
     /// <param name="state">One of <see cref="CircuitStates"/>.</param>
     public void SetCircuitState(string transport, string state) => _circuits[transport] = state;
 

@@ -12,6 +12,12 @@ public interface IWithMessageId
     MessageId MessageId { get; }
 }
 
+/// <summary>
+/// A message that may cross from one cluster node to another (to a partition, from it, or to and from a cluster singleton);
+/// serialized by <c>GatewayWireSerializer</c>. Messages without it stay inside one process.
+/// </summary>
+public interface IGatewayWireMessage;
+
 /// <summary>What ingresses and observers exchange with the <c>gateway</c> supervisor.</summary>
 public static class GatewayProtocol
 {
@@ -21,19 +27,19 @@ public static class GatewayProtocol
     /// journal under it: the message actor skips reading its (empty) history. False whenever the id may have been
     /// submitted before (a claimed pickup file retried after a crash, a repeated attempt).
     /// </param>
-    public sealed record SubmitMessage(MessageId MessageId, string Source, long SizeBytes, MessageEnvelope Envelope, bool NewId = false) : IWithMessageId;
+    public sealed record SubmitMessage(MessageId MessageId, string Source, long SizeBytes, MessageEnvelope Envelope, bool NewId = false) : IWithMessageId, IGatewayWireMessage;
 
     /// <summary>Message actor → ingress: the message is durably in the journal. Only now may the ingress acknowledge its sender.</summary>
-    public sealed record SubmitAccepted(MessageId MessageId) : IWithMessageId;
+    public sealed record SubmitAccepted(MessageId MessageId) : IWithMessageId, IGatewayWireMessage;
 
     /// <summary>Gateway → ingress: not taken (e.g. GW-BUSY). The ingress keeps the message and may try again.</summary>
-    public sealed record SubmitRejected(MessageId MessageId, string Code, string Reason) : IWithMessageId;
+    public sealed record SubmitRejected(MessageId MessageId, string Code, string Reason) : IWithMessageId, IGatewayWireMessage;
 
     /// <summary>Gateway → event stream: a message reached an end state.</summary>
     public sealed record MessageOutcome(MessageId MessageId, string Outcome, string? Reason) : IWithMessageId;
 
     /// <summary>Anyone → gateway: report counts.</summary>
-    public sealed record GetStatus
+    public sealed record GetStatus : IGatewayWireMessage
     {
         public static readonly GetStatus Instance = new();
     }
@@ -42,7 +48,7 @@ public static class GatewayProtocol
     /// <param name="Registered">Messages admitted and not finished (what a restart resumes).</param>
     /// <param name="Running">Message actors alive now.</param>
     /// <param name="Waiting">Submissions held back by the in-flight bound.</param>
-    public sealed record GatewayStatus(int Registered, int Running, int Waiting, bool Recovered, Guid Incarnation);
+    public sealed record GatewayStatus(int Registered, int Running, int Waiting, bool Recovered, Guid Incarnation) : IGatewayWireMessage;
 }
 
 /// <summary>What the gateway and a <c>msg-{id}</c> actor exchange.</summary>
@@ -102,29 +108,29 @@ public static class StageProtocol
 public static class DeadLetterQueueProtocol
 {
     /// <summary>Message actor → queue: record this entry (idempotent per message id); answered with <see cref="DeadLetterRecordConfirmed"/>.</summary>
-    public sealed record RecordDeadLetter(DeadLetterEntry Entry) : IWithMessageId
+    public sealed record RecordDeadLetter(DeadLetterEntry Entry) : IWithMessageId, IGatewayWireMessage
     {
         public MessageId MessageId => Entry.MessageId;
     }
 
     /// <summary>Queue → message actor: the entry is durable.</summary>
-    public sealed record DeadLetterRecordConfirmed(MessageId MessageId) : IWithMessageId;
+    public sealed record DeadLetterRecordConfirmed(MessageId MessageId) : IWithMessageId, IGatewayWireMessage;
 
     /// <summary>Message actor → queue: the message left the quarantine (replayed or purged); clear its entries up to that generation. Answered with <see cref="DeadLetterClearConfirmed"/>.</summary>
-    public sealed record ClearDeadLetter(MessageId MessageId, int UpToReplays, string Why) : IWithMessageId;
+    public sealed record ClearDeadLetter(MessageId MessageId, int UpToReplays, string Why) : IWithMessageId, IGatewayWireMessage;
 
     /// <summary>Queue → message actor: the clearing is durable (the queue's event for it is <c>DeadLetterQueueEvents.DeadLetterCleared</c>).</summary>
-    public sealed record DeadLetterClearConfirmed(MessageId MessageId, int UpToReplays) : IWithMessageId;
+    public sealed record DeadLetterClearConfirmed(MessageId MessageId, int UpToReplays) : IWithMessageId, IGatewayWireMessage;
 
     /// <summary>Anyone → queue: list entries, optionally only those with a reason code.</summary>
-    public sealed record ListDeadLetters(string? Reason = null, Stage? Stage = null);
+    public sealed record ListDeadLetters(string? Reason = null, Stage? Stage = null) : IGatewayWireMessage;
 
-    public sealed record DeadLetterList(IReadOnlyList<DeadLetterEntry> Entries);
+    public sealed record DeadLetterList(IReadOnlyList<DeadLetterEntry> Entries) : IGatewayWireMessage;
 
     /// <summary>Anyone → queue: one entry.</summary>
-    public sealed record GetDeadLetter(MessageId MessageId) : IWithMessageId;
+    public sealed record GetDeadLetter(MessageId MessageId) : IWithMessageId, IGatewayWireMessage;
 
-    public sealed record DeadLetterLookup(MessageId MessageId, DeadLetterEntry? Entry) : IWithMessageId;
+    public sealed record DeadLetterLookup(MessageId MessageId, DeadLetterEntry? Entry) : IWithMessageId, IGatewayWireMessage;
 }
 
 /// <summary>Operator actions on one message (admin API, CLI). Each names who asked and why; the message's timeline records it.</summary>
@@ -137,14 +143,14 @@ public static class OperatorProtocol
     public sealed record Command(MessageId MessageId, ActorGateway.Domain.Operations.OperatorAction Action, string By, string Why) : IWithMessageId;
 
     /// <summary>Anyone → gateway: carry out <paramref name="Command"/>; answered with <see cref="Result"/>.</summary>
-    public sealed record Operate(Command Command) : IWithMessageId
+    public sealed record Operate(Command Command) : IWithMessageId, IGatewayWireMessage
     {
         public MessageId MessageId => Command.MessageId;
     }
 
     /// <summary>The answer to <see cref="Operate"/>.</summary>
     /// <param name="Code">A stable code, e.g. GW-REPLAY-ACCEPTED or GW-NOT-IN-QUARANTINE.</param>
-    public sealed record Result(MessageId MessageId, OperationStatus Status, string Code, string Detail) : IWithMessageId;
+    public sealed record Result(MessageId MessageId, OperationStatus Status, string Code, string Detail) : IWithMessageId, IGatewayWireMessage;
 }
 
 /// <summary>How an operator action ended; the admin API maps these to HTTP statuses.</summary>

@@ -19,4 +19,22 @@ internal static class Eventually
             }
         }
     }
+
+    /// <summary>The same for an assertion that awaits (an Ask, a query).</summary>
+    public static async Task AssertAsync(Func<Task> assertion, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                await assertion();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
 }

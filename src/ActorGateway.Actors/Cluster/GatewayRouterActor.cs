@@ -1,0 +1,37 @@
+using Akka.Actor;
+using ActorGateway.Actors.Actors;
+using ActorGateway.Actors.Protocol;
+using ActorGateway.Domain.Messages;
+
+namespace ActorGateway.Actors.Cluster;
+
+/// <summary>
+/// <c>gateway</c> on a clustered node: what the single node's gateway actor is to its ingresses, the admin API and the
+/// CLI, over the shard region of partitions. A submission or an operator command goes to the partition that owns the
+/// message id, wherever in the cluster it runs (the region buffers while a partition moves), and the partition answers
+/// the asker directly. Status is the whole cluster's: every partition is asked, and the counts are summed.
+/// </summary>
+public sealed class GatewayRouterActor : ReceiveActor
+{
+    private readonly Guid _incarnation = Guid.NewGuid();
+
+    public GatewayRouterActor(IActorRef region, int partitions, TimeSpan statusTimeout)
+    {
+        Receive<GatewayProtocol.SubmitMessage>(m => region.Forward(m));
+        Receive<OperatorProtocol.Operate>(m => region.Forward(m));
+        Receive<GatewayProtocol.GetStatus>(_ =>
+        {
+            var asks = MessagePartition.All(partitions)
+                .Select(p => region.Ask<GatewayProtocol.GatewayStatus>(new PartitionProtocol.GetPartitionStatus(p), statusTimeout))
+                .ToList();
+            // A partition that does not answer in time fails the whole status: the asker (readiness) then says "not ready".
+            Task.WhenAll(asks).PipeTo(Sender, success: all => new GatewayProtocol.GatewayStatus(
+                all.Sum(s => s.Registered), all.Sum(s => s.Running), all.Sum(s => s.Waiting), all.All(s => s.Recovered), _incarnation));
+        });
+        // In a cluster each partition records its own clean stop as it is handed off (PartitionProtocol.HandOff).
+        Receive<GatewayActor.RecordCleanShutdown>(_ => Sender.Tell(GatewayActor.CleanShutdownRecorded.Instance));
+    }
+
+    public static Props Props(IActorRef region, int partitions, TimeSpan statusTimeout) =>
+        Akka.Actor.Props.Create(() => new GatewayRouterActor(region, partitions, statusTimeout));
+}
