@@ -11,12 +11,25 @@ namespace ActorGateway.Actors.Cluster;
 /// message id, wherever in the cluster it runs (the region buffers while a partition moves), and the partition answers
 /// the asker directly. Status is the whole cluster's: every partition is asked, and the counts are summed.
 /// </summary>
-public sealed class GatewayRouterActor : ReceiveActor
+/// <remarks>
+/// Every <c>wake-interval</c> the router also touches every partition. Remembered entities already restart a partition
+/// whose shard moves; the touch makes it independent of that (a whole cluster restarted, a coordinator that lost its
+/// state): a partition with messages in its registry never waits for a message to be woken, wherever it is.
+/// </remarks>
+public sealed class GatewayRouterActor : ReceiveActor, IWithTimers
 {
     private readonly Guid _incarnation = Guid.NewGuid();
 
-    public GatewayRouterActor(IActorRef region, int partitions, TimeSpan statusTimeout)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public GatewayRouterActor(IActorRef region, int partitions, TimeSpan statusTimeout, TimeSpan wakeInterval)
     {
+        Timers.StartPeriodicTimer(nameof(Wake), Wake.Instance, TimeSpan.Zero, wakeInterval);
+        Receive<Wake>(_ =>
+        {
+            foreach (var partition in MessagePartition.All(partitions)) region.Tell(new PartitionProtocol.GetPartitionStatus(partition), Self);
+        });
+        Receive<GatewayProtocol.GatewayStatus>(_ => { }); // the wake-up's answers
         Receive<GatewayProtocol.SubmitMessage>(m => region.Forward(m));
         Receive<OperatorProtocol.Operate>(m => region.Forward(m));
         Receive<GatewayProtocol.GetStatus>(_ =>
@@ -32,6 +45,11 @@ public sealed class GatewayRouterActor : ReceiveActor
         Receive<GatewayActor.RecordCleanShutdown>(_ => Sender.Tell(GatewayActor.CleanShutdownRecorded.Instance));
     }
 
-    public static Props Props(IActorRef region, int partitions, TimeSpan statusTimeout) =>
-        Akka.Actor.Props.Create(() => new GatewayRouterActor(region, partitions, statusTimeout));
+    public static Props Props(IActorRef region, int partitions, TimeSpan statusTimeout, TimeSpan wakeInterval) =>
+        Akka.Actor.Props.Create(() => new GatewayRouterActor(region, partitions, statusTimeout, wakeInterval));
+
+    private sealed record Wake
+    {
+        public static readonly Wake Instance = new();
+    }
 }
