@@ -109,6 +109,7 @@ public sealed class GatewayNode
         {
             // The partitions get their own risk gates; this placeholder is replaced in each (PartitionDependencies).
             var baseDeps = new MessageActorDependencies(settings, children, deadLetterQueue, content, routes, ActorRefs.Nobody, circuits, metrics);
+            system.ActorOf(Cluster.ClusterEventsActor.Props(), Cluster.ClusterEventsActor.Name);
             var region = Cluster.ClusterNodeParts.StartPartitions(system, cluster, settings, baseDeps);
             var router = system.ActorOf(Cluster.GatewayRouterActor.Props(region, cluster.Partitions, cluster.StatusTimeout, cluster.WakeInterval), GatewayActor.Name);
             return new GatewayNode(parts, router, deadLetterQueue, new GatewayIngress(router, content, settings),
