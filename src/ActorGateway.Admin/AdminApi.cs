@@ -95,7 +95,7 @@ public static class AdminApi
         var deadLetters = await ctx.Node.Operations.DeadLettersAsync(ct);
         return Results.Json(new
         {
-            gateway = new { status.Registered, status.Running, status.Waiting, status.Recovered, maxInFlight = ctx.Node.Settings.MaxInFlight },
+            gateway = new { status.Registered, status.Running, status.Waiting, status.Recovered, maxInFlight = ctx.Node.Settings.MaxInFlight, status.Partitions, status.PartitionsAnswering },
             deadLetters = new { count = deadLetters.Count, byReason = DeadLetterGrouping.Group(deadLetters, "reason").ToDictionary(g => g.Key, g => g.Count) },
             replayJobs = ctx.Jobs.List().Count(j => !j.Done),
             routes = ctx.Node.Parts.Routes.Current.Routes.Select(r => r.Name),

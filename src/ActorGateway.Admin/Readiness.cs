@@ -30,7 +30,17 @@ public sealed class Readiness(ActorSystem system, GatewayNode node, AdminOptions
         {
             var status = await node.Gateway.Ask<Actors.Protocol.GatewayProtocol.GatewayStatus>(
                 Actors.Protocol.GatewayProtocol.GetStatus.Instance, options.CheckTimeout, timeout.Token);
-            checks.Add(new ReadinessCheck("gateway", status.Recovered, status.Recovered ? $"{status.Registered} registered, {status.Running} running" : "still recovering its registry"));
+            if (status.Partitions is { } partitions)
+            {
+                // Clustered: this node answers and takes mail (a submission for a moving partition waits in the shard region);
+                // partitions that do not answer are moving, which /api/v1/status shows, and do not take this node out of rotation.
+                checks.Add(new ReadinessCheck("gateway", true,
+                    $"{status.PartitionsAnswering} of {partitions} partitions answer; {status.Registered} registered, {status.Running} running"));
+            }
+            else
+            {
+                checks.Add(new ReadinessCheck("gateway", status.Recovered, status.Recovered ? $"{status.Registered} registered, {status.Running} running" : "still recovering its registry"));
+            }
         }
         catch (Exception ex) when (ex is AskTimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
         {

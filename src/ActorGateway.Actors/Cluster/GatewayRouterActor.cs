@@ -34,12 +34,25 @@ public sealed class GatewayRouterActor : ReceiveActor, IWithTimers
         Receive<OperatorProtocol.Operate>(m => region.Forward(m));
         Receive<GatewayProtocol.GetStatus>(_ =>
         {
-            var asks = MessagePartition.All(partitions)
-                .Select(p => region.Ask<GatewayProtocol.GatewayStatus>(new PartitionProtocol.GetPartitionStatus(p), statusTimeout))
-                .ToList();
-            // A partition that does not answer in time fails the whole status: the asker (readiness) then says "not ready".
-            Task.WhenAll(asks).PipeTo(Sender, success: all => new GatewayProtocol.GatewayStatus(
-                all.Sum(s => s.Registered), all.Sum(s => s.Running), all.Sum(s => s.Waiting), all.All(s => s.Recovered), _incarnation));
+            var asks = MessagePartition.All(partitions).Select(async p =>
+            {
+                try
+                {
+                    return await region.Ask<GatewayProtocol.GatewayStatus>(new PartitionProtocol.GetPartitionStatus(p), statusTimeout);
+                }
+                catch (AskTimeoutException)
+                {
+                    return null; // moving to another node, or its node is gone and not yet downed
+                }
+            }).ToList();
+            // The counts are those of the partitions that answered; Recovered only when every partition answered, recovered.
+            Task.WhenAll(asks).PipeTo(Sender, success: all =>
+            {
+                var answered = all.OfType<GatewayProtocol.GatewayStatus>().ToList();
+                return new GatewayProtocol.GatewayStatus(
+                    answered.Sum(s => s.Registered), answered.Sum(s => s.Running), answered.Sum(s => s.Waiting),
+                    answered.Count == partitions && answered.All(s => s.Recovered), _incarnation, partitions, answered.Count);
+            });
         });
         // In a cluster each partition records its own clean stop as it is handed off (PartitionProtocol.HandOff).
         Receive<GatewayActor.RecordCleanShutdown>(_ => Sender.Tell(GatewayActor.CleanShutdownRecorded.Instance));

@@ -48,7 +48,9 @@ public static class GatewayProtocol
     /// <param name="Registered">Messages admitted and not finished (what a restart resumes).</param>
     /// <param name="Running">Message actors alive now.</param>
     /// <param name="Waiting">Submissions held back by the in-flight bound.</param>
-    public sealed record GatewayStatus(int Registered, int Running, int Waiting, bool Recovered, Guid Incarnation) : IGatewayWireMessage;
+    /// <param name="Partitions">Clustered: how many partitions the cluster has (null on a single node).</param>
+    /// <param name="PartitionsAnswering">Clustered: how many of them answered in time (the others are moving to another node, or their node is gone).</param>
+    public sealed record GatewayStatus(int Registered, int Running, int Waiting, bool Recovered, Guid Incarnation, int? Partitions = null, int? PartitionsAnswering = null) : IGatewayWireMessage;
 }
 
 /// <summary>What the gateway and a <c>msg-{id}</c> actor exchange.</summary>
