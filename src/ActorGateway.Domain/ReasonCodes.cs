@@ -152,7 +152,7 @@ public static class ReasonCodes
     // Clustered deployment (Akka.Cluster + Sharding).
     /// <summary>A node joined the cluster (Up) and hosts partitions (log line).</summary>
     public const string ClusterUp = "GW-CLUSTER-UP";
-    /// <summary>The node could not join the cluster through its seed nodes within <c>actor-gateway.cluster.join-timeout</c> (exit 8).</summary>
+    /// <summary>The node could not join the cluster through its seed nodes within <c>actor-gateway.cluster.join-timeout</c> (exit 10).</summary>
     public const string ClusterJoinFailed = "GW-CLUSTER-JOIN-FAILED";
     /// <summary>A cluster needs the shared PostgreSQL storage; SQLite is one node's (exit 2).</summary>
     public const string ClusterNeedsPostgres = "GW-CLUSTER-NEEDS-POSTGRES";
