@@ -80,7 +80,7 @@ public sealed class GatewayNode
                 $"route '{notifying.Name}' has notify-sender = on, but the DSN transport '{settings.DsnTransport}' is not configured (actor-gateway.dsn.transport)");
         }
         var routes = new RouteTableSource(routeTable);
-        var content = new SqliteContentStore(settings.ContentDbFile, settings.ContentDir, settings.ContentMaxBatchMessages, settings.ContentMaxBatchBytes);
+        var content = ContentStores.Open(settings, config);
         system.RegisterOnTermination(content.Dispose);
         var metrics = new Diagnostics.GatewayMetrics();
         system.RegisterOnTermination(metrics.Dispose);
@@ -181,6 +181,19 @@ public sealed class GatewayNode
         var settings = GatewaySettings.From(GatewayConfig.ForSqlite(dataDir, overrides));
         DataDirMarker.Verify(dataDir, journal, settings.ContentDbFile, settings.ContentDir, newJournal, report);
         SqliteSetup.EnableWal(journal);
+    }
+
+    /// <summary>
+    /// Prepares a PostgreSQL database for <c>actor-gateway.storage = postgres</c>: checks within <paramref name="timeout"/>
+    /// that it can be reached and logged in to, and creates the content and relay-sent tables when missing (the journal's
+    /// and snapshot store's tables are created by Akka.Persistence.Sql, <c>auto-initialize</c> in postgres.conf).
+    /// </summary>
+    /// <param name="overrides">The node's configuration overrides (they may rename the tables).</param>
+    /// <exception cref="PostgresSetupException">GW-POSTGRES-BAD-CONNECTION-STRING, -UNREACHABLE, -AUTH-FAILED or -SETUP-FAILED.</exception>
+    public static void PreparePostgres(string connectionString, TimeSpan timeout, Config? overrides = null)
+    {
+        var tables = PostgresSettings.From((overrides ?? Config.Empty).WithFallback(GatewayConfig.LoadFile("gateway.conf")));
+        PostgresSetup.Prepare(connectionString, timeout, tables.ContentTable, tables.RelaySentTable);
     }
 
     /// <summary>Creates an ActorSystem for a SQLite data directory, ready for <see cref="Start"/>.</summary>

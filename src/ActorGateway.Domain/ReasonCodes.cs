@@ -104,6 +104,16 @@ public static class ReasonCodes
     /// <summary>The data directory had a journal, and the journal is missing, empty or a different one (or messages are in the content store and there is no journal): the node refuses to start.</summary>
     public const string JournalMissing = "GW-JOURNAL-MISSING";
 
+    // PostgreSQL storage (actor-gateway.storage = postgres): start-up checks, one line each, and the node does not start.
+    /// <summary>The PostgreSQL connection string cannot be parsed (unknown keyword, bad value, no Host).</summary>
+    public const string PostgresBadConnectionString = "GW-POSTGRES-BAD-CONNECTION-STRING";
+    /// <summary>PostgreSQL could not be reached within actor-gateway.postgres.connect-timeout (refused, unknown host, time-out).</summary>
+    public const string PostgresUnreachable = "GW-POSTGRES-UNREACHABLE";
+    /// <summary>PostgreSQL refused the login: wrong password, unknown role, no pg_hba.conf entry, or no password given.</summary>
+    public const string PostgresAuthFailed = "GW-POSTGRES-AUTH-FAILED";
+    /// <summary>Connected, but the gateway's tables could not be created or read (no such database, no permission).</summary>
+    public const string PostgresSetupFailed = "GW-POSTGRES-SETUP-FAILED";
+
     // CLI errors.
     public const string CliDataDirMissing = "GW-CLI-DATA-DIR-MISSING";
     public const string CliDataDirLocked = "GW-CLI-DATA-DIR-LOCKED";

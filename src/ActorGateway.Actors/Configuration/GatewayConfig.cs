@@ -3,9 +3,54 @@ using Akka.Persistence.Sql;
 
 namespace ActorGateway.Actors.Configuration;
 
+/// <summary>Where a node keeps its journal, snapshots, content and relay markers (<c>actor-gateway.storage</c>).</summary>
+public enum StorageKind
+{
+    /// <summary>SQLite files under the data directory: one node.</summary>
+    Sqlite,
+
+    /// <summary>One PostgreSQL database shared by every node.</summary>
+    Postgres,
+}
+
+/// <summary>The storage a node is started on, with what that storage needs from the command line.</summary>
+/// <param name="PostgresConnectionString">The Npgsql connection string; required for <see cref="StorageKind.Postgres"/>, ignored otherwise.</param>
+public sealed record StorageChoice(StorageKind Kind, string? PostgresConnectionString)
+{
+    public static StorageChoice Sqlite { get; } = new(StorageKind.Sqlite, null);
+
+    public static StorageChoice Postgres(string connectionString) => new(StorageKind.Postgres, connectionString);
+
+    /// <summary>The HOCON value of <c>actor-gateway.storage</c> (and of <c>--storage</c>).</summary>
+    public static string Name(StorageKind kind) => kind switch
+    {
+        StorageKind.Sqlite => "sqlite",
+        StorageKind.Postgres => "postgres",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Parses <c>sqlite</c> or <c>postgres</c> (any case).</summary>
+    public static bool TryParseKind(string? text, out StorageKind kind)
+    {
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "sqlite":
+                kind = StorageKind.Sqlite;
+                return true;
+            case "postgres":
+                kind = StorageKind.Postgres;
+                return true;
+            default:
+                kind = default;
+                return false;
+        }
+    }
+}
+
 /// <summary>
 /// Loads the HOCON files shipped in <c>hocon/</c> next to the binaries and layers them in one
-/// place: overrides → storage (with the data-dir-derived connection strings) → base → plugin defaults.
+/// place (<see cref="For"/>): overrides → generated settings (data directory, connection strings) → the storage file
+/// (sqlite.conf or postgres.conf) → gateway.conf → plugin defaults.
 /// </summary>
 public static class GatewayConfig
 {
@@ -24,18 +69,42 @@ public static class GatewayConfig
     /// <summary>The full configuration for a node on the embedded SQLite default.</summary>
     /// <param name="dataDir">Absolute data directory.</param>
     /// <param name="overrides">Highest-priority settings (CLI options, tests), or null.</param>
-    public static Config ForSqlite(string dataDir, Config? overrides = null)
+    public static Config ForSqlite(string dataDir, Config? overrides = null) => For(dataDir, StorageChoice.Sqlite, overrides);
+
+    /// <summary>The full configuration for a node whose journal, snapshots and content live in PostgreSQL.</summary>
+    /// <param name="dataDir">Absolute data directory (logs, lock, pickup, outbound spool, badmail).</param>
+    /// <param name="connectionString">Npgsql connection string, for the three persistence plugins and the content store.</param>
+    /// <param name="overrides">Highest-priority settings (CLI options, tests), or null.</param>
+    public static Config ForPostgres(string dataDir, string connectionString, Config? overrides = null) =>
+        For(dataDir, StorageChoice.Postgres(connectionString), overrides);
+
+    /// <summary>The full configuration for a node: the one place where the layers are stacked.</summary>
+    /// <param name="dataDir">Absolute data directory.</param>
+    /// <param name="storage">Where the journal, snapshots and content live.</param>
+    /// <param name="overrides">Highest-priority settings (CLI options, tests), or null.</param>
+    public static Config For(string dataDir, StorageChoice storage, Config? overrides = null)
     {
-        var journal = SqliteConnectionString(Path.Combine(dataDir, SqliteJournalFile));
-        var snapshots = SqliteConnectionString(Path.Combine(dataDir, SqliteSnapshotFile));
-        var paths = ConfigurationFactory.ParseString($$"""
-            actor-gateway.data-dir = {{Quote(dataDir)}}
-            akka.persistence.journal.sql.connection-string = {{Quote(journal)}}
-            akka.persistence.query.journal.sql.connection-string = {{Quote(journal)}}
-            akka.persistence.snapshot-store.sql.connection-string = {{Quote(snapshots)}}
-            """);
-        var config = paths.WithFallback(LoadFile("sqlite.conf")).WithFallback(LoadFile("gateway.conf")).WithFallback(SqlPersistence.DefaultConfiguration);
+        ArgumentNullException.ThrowIfNull(storage);
+        // Most specific first; a cluster layer (cluster.conf) goes in front of the storage file.
+        var (generated, files) = storage.Kind switch
+        {
+            StorageKind.Sqlite => (SqliteGenerated(dataDir), new[] { "sqlite.conf" }),
+            StorageKind.Postgres => (PostgresGenerated(dataDir, storage.PostgresConnectionString), new[] { "postgres.conf" }),
+            _ => throw new ArgumentOutOfRangeException(nameof(storage)),
+        };
+        var config = generated;
+        foreach (var file in files.Append("gateway.conf")) config = config.WithFallback(LoadFile(file));
+        config = config.WithFallback(SqlPersistence.DefaultConfiguration);
         return overrides is null ? config : overrides.WithFallback(config);
+    }
+
+    /// <summary>The storage a configuration names (<c>actor-gateway.storage</c>).</summary>
+    public static StorageKind StorageOf(Config config)
+    {
+        var text = config.GetString("actor-gateway.storage", "sqlite");
+        return StorageChoice.TryParseKind(text, out var kind)
+            ? kind
+            : throw new ConfigurationException($"actor-gateway.storage = '{text}' is neither sqlite nor postgres");
     }
 
     public static string SqliteConnectionString(string file) => $"Data Source={file};Pooling=True";
@@ -60,6 +129,36 @@ public static class GatewayConfig
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static Config SqliteGenerated(string dataDir)
+    {
+        var journal = SqliteConnectionString(Path.Combine(dataDir, SqliteJournalFile));
+        var snapshots = SqliteConnectionString(Path.Combine(dataDir, SqliteSnapshotFile));
+        return ConfigurationFactory.ParseString($$"""
+            actor-gateway.data-dir = {{Quote(dataDir)}}
+            actor-gateway.storage = sqlite
+            akka.persistence.journal.sql.connection-string = {{Quote(journal)}}
+            akka.persistence.query.journal.sql.connection-string = {{Quote(journal)}}
+            akka.persistence.snapshot-store.sql.connection-string = {{Quote(snapshots)}}
+            """);
+    }
+
+    private static Config PostgresGenerated(string dataDir, string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ConfigurationException("storage postgres needs a connection string (gateway run --postgres, or $GATEWAY_POSTGRES)");
+        }
+        var quoted = Quote(connectionString);
+        return ConfigurationFactory.ParseString($$"""
+            actor-gateway.data-dir = {{Quote(dataDir)}}
+            actor-gateway.storage = postgres
+            actor-gateway.postgres.connection-string = {{quoted}}
+            akka.persistence.journal.sql.connection-string = {{quoted}}
+            akka.persistence.query.journal.sql.connection-string = {{quoted}}
+            akka.persistence.snapshot-store.sql.connection-string = {{quoted}}
+            """);
+    }
 }
 
 /// <summary>Where this node is reachable in the cluster, and the seed nodes it joins through (<c>HOST:PORT</c> each).</summary>

@@ -10,9 +10,10 @@ namespace ActorGateway.Actors.Storage;
 /// <remarks>
 /// The contract is shaped for a shared store too (PostgreSQL, for the cluster: a message may fail over to a node that
 /// never saw its bytes): every call names the message by id only, carries no local path, and an implementation is free
-/// to batch writes and deletes from many callers into one commit.
+/// to batch writes and deletes from many callers into one commit. <see cref="ContentStores.Open"/> chooses the store.
+/// Disposing commits what is queued and closes it.
 /// </remarks>
-public interface IContentStore
+public interface IContentStore : IDisposable
 {
     /// <summary>
     /// Stores the bytes under the id (replacing what was there: the same id is the same message). Completes only once

@@ -20,7 +20,7 @@ namespace ActorGateway.Actors.Storage;
 /// they are (<see cref="ReadAsync"/> and <see cref="Exists"/> fall back to the file, <see cref="Delete"/> removes it),
 /// and nothing new is written there; once that directory holds no message the fallback is switched off at start.
 /// </remarks>
-public sealed class SqliteContentStore : IContentStore, IDisposable
+public sealed class SqliteContentStore : IContentStore
 {
     private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _readConnectionString;

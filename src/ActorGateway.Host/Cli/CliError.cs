@@ -14,6 +14,10 @@ public static class ExitCodes
     public const int NotFound = 5;
     public const int DataDirReadOnly = 6;
     public const int JournalMissing = 7;
+    /// <summary>The PostgreSQL storage cannot be reached now (refused, unknown host, time-out): worth starting again later.</summary>
+    public const int StorageUnreachable = 8;
+    /// <summary>The PostgreSQL storage refused the gateway (login, permission, no such database): fix the configuration first.</summary>
+    public const int StorageRefused = 9;
 }
 
 /// <summary>An error the CLI reports as one line, <c>error CODE: message</c>, with an exit code. Never a stack trace.</summary>
@@ -32,10 +36,22 @@ public sealed class CliError(string code, string message, int exitCode) : Except
     public static CliError DataDirMissing(string dir) =>
         new(ReasonCodes.CliDataDirMissing, $"data directory '{dir}' does not exist or holds no journal (run 'gateway run --data-dir {dir}' first)", ExitCodes.DataDirMissing);
 
+    /// <summary>A PostgreSQL start-up problem: its own code, and an exit code saying whether to retry (unreachable) or fix something.</summary>
+    public static CliError Postgres(ActorGateway.Actors.Storage.PostgresSetupException ex) => new(ex.Code, ex.Message, ex.Code switch
+    {
+        ReasonCodes.PostgresBadConnectionString => ExitCodes.BadArgument,
+        ReasonCodes.PostgresUnreachable => ExitCodes.StorageUnreachable,
+        _ => ExitCodes.StorageRefused,
+    });
+
     /// <summary>Turns what escaped a command into a one-line error.</summary>
     public static CliError From(Exception ex)
     {
         if (ex is CliError cli) return cli;
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is ActorGateway.Actors.Storage.PostgresSetupException postgres) return Postgres(postgres);
+        }
         if (ex is ActorGateway.Actors.Storage.DataDirectoryException dataDir) return new CliError(dataDir.Code, dataDir.Message, ExitCodes.JournalMissing);
         if (ex is ActorGateway.Admin.AdminConfigurationException admin)
         {

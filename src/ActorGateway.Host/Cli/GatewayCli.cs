@@ -19,6 +19,9 @@ namespace ActorGateway.Host.Cli;
 public static class GatewayCli
 {
     public const string DataDirEnvironmentVariable = "GATEWAY_DATA_DIR";
+    public const string StorageEnvironmentVariable = "GATEWAY_STORAGE";
+    public const string PostgresEnvironmentVariable = "GATEWAY_POSTGRES";
+    public const string SpoolDirEnvironmentVariable = "GATEWAY_SPOOL_DIR";
 
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
@@ -62,8 +65,27 @@ public static class GatewayCli
         {
             Description = "Start a new, empty journal even though the data directory had one that is now missing, empty or different (GW-JOURNAL-MISSING). What the old journal knew is lost.",
         };
-        var run = new Command("run", "Run the gateway service: ESMTP listener, {data-dir}/pickup watcher and admin API, until Ctrl+C or SIGTERM.") { dataDir, config, smtpListen, adminListen, newJournal };
-        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), p.GetValue(adminListen), p.GetValue(newJournal), errors, ct)));
+        var storage = new Option<string?>("--storage")
+        {
+            Description = $"Where the journal, snapshots and message content live: sqlite (files in the data directory) or postgres (a PostgreSQL database several nodes share; needs --postgres). Default: ${StorageEnvironmentVariable}, else actor-gateway.storage, else sqlite.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(StorageEnvironmentVariable) is { Length: > 0 } env ? env : null,
+        };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = $"Npgsql connection string for --storage postgres (Host=…;Port=…;Database=…;Username=…;Password=…). Default: ${PostgresEnvironmentVariable} (preferred: a password on the command line is visible to other users), else actor-gateway.postgres.connection-string.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(PostgresEnvironmentVariable) is { Length: > 0 } env ? env : null,
+        };
+        var spoolDir = new Option<string?>("--spool-dir")
+        {
+            Description = $"Where delivered messages are spooled (overrides actor-gateway.spool.dir, {{data-dir}}/outbound), e.g. a directory several nodes share. Default: ${SpoolDirEnvironmentVariable}.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(SpoolDirEnvironmentVariable) is { Length: > 0 } env ? env : null,
+        };
+        var run = new Command("run", "Run the gateway service: ESMTP listener, {data-dir}/pickup watcher and admin API, until Ctrl+C or SIGTERM.")
+        {
+            dataDir, config, smtpListen, adminListen, newJournal, storage, postgres, spoolDir,
+        };
+        run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), p.GetValue(adminListen), p.GetValue(newJournal),
+            new RunStorageOptions(p.GetValue(storage), p.GetValue(postgres), p.GetValue(spoolDir)), errors, ct)));
 
         var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout, config, newJournal };
         process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), p.GetValue(config), p.GetValue(newJournal), output, errors, ct)));
@@ -119,19 +141,33 @@ public static class GatewayCli
         }
     }
 
-    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, string? adminListen, bool newJournal, TextWriter errors, CancellationToken ct)
+    /// <summary>run's --storage, --postgres and --spool-dir, as given (or from their environment variables).</summary>
+    private sealed record RunStorageOptions(string? Storage, string? Postgres, string? SpoolDir);
+
+    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, string? adminListen, bool newJournal, RunStorageOptions options,
+        TextWriter errors, CancellationToken ct)
     {
-        var overrides = LoadConfigFile(configFile);
+        var overrides = WithSpoolDir(LoadConfigFile(configFile), options.SpoolDir);
+        var storage = ResolveStorage(options, overrides);
         var dir = PrepareWritable(dataDir);
-        var effective = GatewayConfig.ForSqlite(dir, overrides);
+        var effective = GatewayConfig.For(dir, storage, overrides);
         var listen = smtpListen ?? effective.GetString("actor-gateway.smtp.listen", "127.0.0.1:2525");
         if (string.Equals(listen, "off", StringComparison.OrdinalIgnoreCase)) listen = null;
         else ParseListen(listen!);
         // Refuses a non-loopback admin listener without a token before anything starts (GW-ADMIN-TOKEN-REQUIRED).
         var admin = AdminOptions.FromConfig(effective, adminListen);
         using var dirLock = DataDirLock.Acquire(dir);
-        GatewayNode.PrepareSqlite(dir, newJournal, overrides, Warn(errors));
-        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen, admin);
+        if (storage.Kind == StorageKind.Postgres)
+        {
+            // The journal, snapshots and content are in PostgreSQL: no data-directory marker, no SQLite files. Bounded: a
+            // wrong address or password is one GW-POSTGRES-* line, never a hang.
+            GatewayNode.PreparePostgres(storage.PostgresConnectionString!, PostgresSettings.From(effective).ConnectTimeout, overrides);
+        }
+        else
+        {
+            GatewayNode.PrepareSqlite(dir, newJournal, overrides, Warn(errors));
+        }
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen, admin, storage);
         await host.StartAsync(ct);
         await host.NodeAsync(); // surfaces start-up failures (e.g. a bad route) as a one-line error
         await host.WaitForShutdownAsync(ct);
@@ -266,6 +302,38 @@ public static class GatewayCli
         if (json) await output.WriteLineAsync(RoutesView.Json(table));
         else RoutesView.Table(output, table, problems);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The storage run uses: --storage (or $GATEWAY_STORAGE), else the --config file's actor-gateway.storage, else sqlite;
+    /// for postgres, the connection string from --postgres (or $GATEWAY_POSTGRES), else the --config file's
+    /// actor-gateway.postgres.connection-string. It is parsed here, so an unparseable one fails before anything starts.
+    /// </summary>
+    private static StorageChoice ResolveStorage(RunStorageOptions options, Config? overrides)
+    {
+        var text = options.Storage ?? overrides?.GetString("actor-gateway.storage", null) ?? "sqlite";
+        if (!StorageChoice.TryParseKind(text, out var kind))
+        {
+            throw new CliError(ReasonCodes.CliBadArgument, $"--storage '{text}' is neither sqlite nor postgres", ExitCodes.BadArgument);
+        }
+        if (kind == StorageKind.Sqlite) return StorageChoice.Sqlite;
+        var connectionString = options.Postgres ?? overrides?.GetString("actor-gateway.postgres.connection-string", null);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new CliError(ReasonCodes.CliBadArgument,
+                $"--storage postgres needs a connection string: --postgres \"Host=…;Database=…;Username=…\" or ${PostgresEnvironmentVariable}", ExitCodes.BadArgument);
+        }
+        PostgresSetup.Parse(connectionString);
+        return StorageChoice.Postgres(connectionString);
+    }
+
+    /// <summary>--spool-dir over the --config file: the spool transport writes there instead of {data-dir}/outbound.</summary>
+    private static Config? WithSpoolDir(Config? overrides, string? spoolDir)
+    {
+        if (spoolDir is null) return overrides;
+        if (File.Exists(spoolDir)) throw new CliError(ReasonCodes.CliBadArgument, $"--spool-dir '{spoolDir}' is a file, not a directory", ExitCodes.BadArgument);
+        var spool = ConfigurationFactory.ParseString($"actor-gateway.spool.dir = {GatewayConfig.Quote(Path.GetFullPath(spoolDir))}");
+        return overrides is null ? spool : spool.WithFallback(overrides);
     }
 
     /// <summary>Reads a --config HOCON file; a missing or malformed one is a one-line GW-CLI-CONFIG error.</summary>

@@ -36,7 +36,9 @@ public static class GatewayHost
 {
     /// <param name="smtpListen">Where the ESMTP listener binds (<c>HOST:PORT</c>); null = no listener.</param>
     /// <param name="admin">The admin API's settings; null (or no listen address) = no admin API.</param>
-    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null, AdminOptions? admin = null)
+    /// <param name="storage">Where the journal, snapshots and content live; null = SQLite under the data directory.</param>
+    public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null, AdminOptions? admin = null,
+        StorageChoice? storage = null)
     {
         var consoleLevel = verbosity switch
         {
@@ -70,7 +72,7 @@ public static class GatewayHost
         builder.Services.AddSerilog(logger, dispose: true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        var config = GatewayConfig.ForSqlite(dataDir, overrides);
+        var config = GatewayConfig.For(dataDir, storage ?? StorageChoice.Sqlite, overrides);
         var holder = new GatewayNodeHolder();
         builder.Services.AddSingleton(holder);
         builder.Services.AddAkka("actor-gateway", (akka, services) =>
@@ -89,7 +91,7 @@ public static class GatewayHost
                     try
                     {
                         var log = Logging.GetLogger(system, "gateway-config");
-                        var transports = RelayTransport(config, dataDir, services.GetRequiredService<ILoggerFactory>());
+                        var transports = RelayTransport(system, config, dataDir, services.GetRequiredService<ILoggerFactory>());
                         holder.Set(GatewayNode.Start(system, new GatewayNodeOptions(Transports: transports),
                             report: (code, problem) => log.Warning("{Code} {Problem}", code, problem)));
                     }
@@ -119,12 +121,27 @@ public static class GatewayHost
         return builder.Build();
     }
 
-    /// <summary>The SMTP relay transport, when <c>actor-gateway.smtp-relay.host</c> is set; routes then may say <c>transport = "smtp"</c>.</summary>
-    private static IReadOnlyList<IMessageTransport> RelayTransport(Config config, string dataDir, ILoggerFactory loggers)
+    /// <summary>
+    /// The SMTP relay transport, when <c>actor-gateway.smtp-relay.host</c> is set; routes then may say <c>transport = "smtp"</c>.
+    /// Its sent markers live where the storage setting says: files under the data directory, or the shared PostgreSQL table.
+    /// </summary>
+    private static IReadOnlyList<IMessageTransport> RelayTransport(ActorSystem system, Config config, string dataDir, ILoggerFactory loggers)
     {
         if (string.IsNullOrWhiteSpace(config.GetString("actor-gateway.smtp-relay.host", ""))) return [];
         var options = SmtpRelayOptions.FromConfig(config.GetConfig("actor-gateway.smtp-relay"));
-        return [new SmtpRelayTransport(options, dataDir, loggers.CreateLogger<SmtpRelayTransport>())];
+        IRelaySentStore markers;
+        if (GatewayConfig.StorageOf(config) == StorageKind.Postgres)
+        {
+            var postgres = PostgresSettings.From(config);
+            var store = new PostgresRelaySentStore(postgres.ConnectionString, postgres.RelaySentTable);
+            system.RegisterOnTermination(store.Dispose);
+            markers = store;
+        }
+        else
+        {
+            markers = new RelaySentMarkers(dataDir);
+        }
+        return [new SmtpRelayTransport(options, markers, loggers.CreateLogger<SmtpRelayTransport>())];
     }
 
     public static ActorSystem System(this IHost host) => host.Services.GetRequiredService<ActorSystem>();

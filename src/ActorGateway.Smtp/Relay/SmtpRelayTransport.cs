@@ -35,7 +35,7 @@ namespace ActorGateway.Smtp.Relay;
 /// <see cref="RecipientDisposition.Deferred"/>). When no recipient is accepted nothing is sent and
 /// nothing is thrown.</item>
 /// <item><b>Idempotency</b>: after the server's final 250 to DATA (or when recipients were refused)
-/// the results are written to <see cref="RelaySentMarkers"/>. A later call for the same message id
+/// the results are written to the <see cref="IRelaySentStore"/> (files, or PostgreSQL when nodes share storage). A later call for the same message id
 /// sends only to recipients that are not settled there (delivered or refused), and when there are none
 /// it answers <c>AlreadyPresent</c> without connecting. Remaining window: a crash between the server's
 /// 250 and the marker's fsync, or a reply lost after the final dot (a timeout, RFC 1047), makes the
@@ -52,7 +52,7 @@ public sealed class SmtpRelayTransport : IMessageTransport, IAsyncDisposable, ID
     private readonly SmtpRelayOptions _options;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
-    private readonly RelaySentMarkers _markers;
+    private readonly IRelaySentStore _markers;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentStack<Session> _idle = new();
     private int _disposed;
@@ -60,14 +60,22 @@ public sealed class SmtpRelayTransport : IMessageTransport, IAsyncDisposable, ID
     /// <param name="stateDirectory">Where the sent markers live (<c>{stateDirectory}/relay-sent/</c>); usually the data directory.</param>
     /// <param name="time">The clock for idle checks; the system clock by default.</param>
     public SmtpRelayTransport(SmtpRelayOptions options, string stateDirectory, ILogger<SmtpRelayTransport> logger, TimeProvider? time = null)
+        : this(options, new RelaySentMarkers(stateDirectory), logger, time)
     {
+    }
+
+    /// <param name="markers">Where the sent markers live.</param>
+    /// <param name="time">The clock for idle checks; the system clock by default.</param>
+    public SmtpRelayTransport(SmtpRelayOptions options, IRelaySentStore markers, ILogger<SmtpRelayTransport> logger, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(markers);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Host);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1);
         _options = options;
         _log = logger;
         _time = time ?? TimeProvider.System;
-        _markers = new RelaySentMarkers(stateDirectory);
+        _markers = markers;
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
     }
 
@@ -75,7 +83,7 @@ public sealed class SmtpRelayTransport : IMessageTransport, IAsyncDisposable, ID
 
     public SmtpRelayOptions Options => _options;
 
-    public RelaySentMarkers Markers => _markers;
+    public IRelaySentStore Markers => _markers;
 
     public async Task<DeliveryReceipt> DeliverAsync(MessageId id, ReadOnlyMemory<byte> content, OutboundEnvelope envelope, CancellationToken ct)
     {

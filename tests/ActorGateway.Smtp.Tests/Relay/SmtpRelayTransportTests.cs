@@ -132,7 +132,7 @@ public sealed class SmtpRelayTransportTests(ITestOutputHelper output) : IAsyncLi
         Assert.Contains("554 5.6.0 rejected", ex.Message);
         Assert.Equal(FailureKind.Permanent, FailureClassifier.Classify(ex));
         Assert.Empty(server.ReadMessages());
-        Assert.False(File.Exists(relay.Markers.PathOf(id)));
+        Assert.False(File.Exists(((RelaySentMarkers)relay.Markers).PathOf(id)));
         Assert.Single(_log.WithCode(ReasonCodes.RelayRefused));
     }
 
@@ -233,7 +233,7 @@ public sealed class SmtpRelayTransportTests(ITestOutputHelper output) : IAsyncLi
             relay.DeliverAsync(id, Message("Cut"), new OutboundEnvelope("drop@example.com", ["ALICE@VMNODE1"]), default));
 
         Assert.StartsWith(ReasonCodes.RelayDeferred, ex.Message);
-        Assert.False(File.Exists(relay.Markers.PathOf(id)));
+        Assert.False(File.Exists(((RelaySentMarkers)relay.Markers).PathOf(id)));
         Assert.Empty(server.ReadMessages());
 
         // The broken connection is not reused: the next message goes out on a new one.
@@ -324,7 +324,7 @@ public sealed class SmtpRelayTransportTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal(
             [("ALICE@VMNODE1", RecipientDisposition.Delivered), ("defer-carol@VMNODE1", RecipientDisposition.Deferred), ("refuse-bob@VMNODE1", RecipientDisposition.Refused)],
             record.Recipients.Select(r => (r.Recipient, r.Disposition)).Order());
-        Assert.Contains("\"disposition\": \"refused\"", await File.ReadAllTextAsync(relay.Markers.PathOf(id)));
+        Assert.Contains("\"disposition\": \"refused\"", await File.ReadAllTextAsync(((RelaySentMarkers)relay.Markers).PathOf(id)));
     }
 
     [Fact]
