@@ -82,7 +82,8 @@ public static class GatewayConfig
     /// <param name="dataDir">Absolute data directory.</param>
     /// <param name="storage">Where the journal, snapshots and content live.</param>
     /// <param name="overrides">Highest-priority settings (CLI options, tests), or null.</param>
-    public static Config For(string dataDir, StorageChoice storage, Config? overrides = null)
+    /// <param name="cluster">This node's place in a cluster (hocon/cluster.conf and its address), or null to run alone.</param>
+    public static Config For(string dataDir, StorageChoice storage, Config? overrides = null, ClusterChoice? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         // Most specific first; a cluster layer (cluster.conf) goes in front of the storage file.
@@ -92,7 +93,7 @@ public static class GatewayConfig
             StorageKind.Postgres => (PostgresGenerated(dataDir, storage.PostgresConnectionString), new[] { "postgres.conf" }),
             _ => throw new ArgumentOutOfRangeException(nameof(storage)),
         };
-        var config = generated;
+        var config = cluster is null ? generated : generated.WithFallback(ClusterLayer(cluster));
         foreach (var file in files.Append("gateway.conf")) config = config.WithFallback(LoadFile(file));
         config = config.WithFallback(SqlPersistence.DefaultConfiguration);
         return overrides is null ? config : overrides.WithFallback(config);

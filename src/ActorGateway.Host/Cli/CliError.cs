@@ -18,6 +18,8 @@ public static class ExitCodes
     public const int StorageUnreachable = 8;
     /// <summary>The PostgreSQL storage refused the gateway (login, permission, no such database): fix the configuration first.</summary>
     public const int StorageRefused = 9;
+    /// <summary>The node did not become a cluster member through its seed nodes in time (GW-CLUSTER-JOIN-FAILED).</summary>
+    public const int ClusterJoinFailed = 10;
 }
 
 /// <summary>An error the CLI reports as one line, <c>error CODE: message</c>, with an exit code. Never a stack trace.</summary>
@@ -52,6 +54,7 @@ public sealed class CliError(string code, string message, int exitCode) : Except
         {
             if (e is ActorGateway.Actors.Storage.PostgresSetupException postgres) return Postgres(postgres);
         }
+        if (ex is ActorGateway.Actors.Cluster.ClusterJoinException join) return new CliError(join.Code, join.Message, ExitCodes.ClusterJoinFailed);
         if (ex is ActorGateway.Actors.Storage.DataDirectoryException dataDir) return new CliError(dataDir.Code, dataDir.Message, ExitCodes.JournalMissing);
         if (ex is ActorGateway.Admin.AdminConfigurationException admin)
         {

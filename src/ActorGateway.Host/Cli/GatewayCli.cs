@@ -20,6 +20,9 @@ public static class GatewayCli
 {
     public const string DataDirEnvironmentVariable = "GATEWAY_DATA_DIR";
     public const string StorageEnvironmentVariable = "GATEWAY_STORAGE";
+    public const string ClusterHostEnvironmentVariable = "GATEWAY_CLUSTER_HOST";
+    public const string ClusterPortEnvironmentVariable = "GATEWAY_CLUSTER_PORT";
+    public const string ClusterSeedsEnvironmentVariable = "GATEWAY_CLUSTER_SEEDS";
     public const string PostgresEnvironmentVariable = "GATEWAY_POSTGRES";
     public const string SpoolDirEnvironmentVariable = "GATEWAY_SPOOL_DIR";
 
@@ -80,12 +83,27 @@ public static class GatewayCli
             Description = $"Where delivered messages are spooled (overrides actor-gateway.spool.dir, {{data-dir}}/outbound), e.g. a directory several nodes share. Default: ${SpoolDirEnvironmentVariable}.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(SpoolDirEnvironmentVariable) is { Length: > 0 } env ? env : null,
         };
+        var clusterHost = new Option<string?>("--cluster-host")
+        {
+            Description = $"Clustered: the hostname or address other nodes reach this node by. Default: ${ClusterHostEnvironmentVariable}, else this machine's host name.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ClusterHostEnvironmentVariable) is { Length: > 0 } env ? env : null,
+        };
+        var clusterPort = new Option<string?>("--cluster-port")
+        {
+            Description = $"Clustered: this node's remoting port (TCP). Default: ${ClusterPortEnvironmentVariable}, else 4053.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ClusterPortEnvironmentVariable) is { Length: > 0 } env ? env : null,
+        };
+        var clusterSeeds = new Option<string?>("--cluster-seeds")
+        {
+            Description = $"Seed nodes, HOST:PORT,HOST:PORT (the same list on every node). When given, the node joins an Akka.Cluster (it needs --storage postgres); otherwise it runs alone. Default: ${ClusterSeedsEnvironmentVariable}.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ClusterSeedsEnvironmentVariable) is { Length: > 0 } env ? env : null,
+        };
         var run = new Command("run", "Run the gateway service: ESMTP listener, {data-dir}/pickup watcher and admin API, until Ctrl+C or SIGTERM.")
         {
-            dataDir, config, smtpListen, adminListen, newJournal, storage, postgres, spoolDir,
+            dataDir, config, smtpListen, adminListen, newJournal, storage, postgres, spoolDir, clusterHost, clusterPort, clusterSeeds,
         };
         run.SetAction((p, ct) => Guard(errors, () => RunServiceAsync(p.GetValue(dataDir)!, p.GetValue(config), p.GetValue(smtpListen), p.GetValue(adminListen), p.GetValue(newJournal),
-            new RunStorageOptions(p.GetValue(storage), p.GetValue(postgres), p.GetValue(spoolDir)), errors, ct)));
+            new RunOptions(p.GetValue(storage), p.GetValue(postgres), p.GetValue(spoolDir), p.GetValue(clusterHost), p.GetValue(clusterPort), p.GetValue(clusterSeeds)), errors, ct)));
 
         var process = new Command("process", "Process message files once and wait until each is delivered, dead-lettered or rejected.") { files, dataDir, json, timeout, config, newJournal };
         process.SetAction((p, ct) => Guard(errors, () => ProcessAsync(p.GetValue(files)!, p.GetValue(dataDir)!, p.GetValue(json), p.GetValue(timeout), p.GetValue(config), p.GetValue(newJournal), output, errors, ct)));
@@ -141,16 +159,17 @@ public static class GatewayCli
         }
     }
 
-    /// <summary>run's --storage, --postgres and --spool-dir, as given (or from their environment variables).</summary>
-    private sealed record RunStorageOptions(string? Storage, string? Postgres, string? SpoolDir);
+    /// <summary>run's --storage, --postgres, --spool-dir and --cluster-* options, as given (or from their environment variables).</summary>
+    private sealed record RunOptions(string? Storage, string? Postgres, string? SpoolDir, string? ClusterHost, string? ClusterPort, string? ClusterSeeds);
 
-    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, string? adminListen, bool newJournal, RunStorageOptions options,
+    private static async Task<int> RunServiceAsync(string dataDir, string? configFile, string? smtpListen, string? adminListen, bool newJournal, RunOptions options,
         TextWriter errors, CancellationToken ct)
     {
         var overrides = WithSpoolDir(LoadConfigFile(configFile), options.SpoolDir);
         var storage = ResolveStorage(options, overrides);
+        var cluster = ResolveCluster(options, storage);
         var dir = PrepareWritable(dataDir);
-        var effective = GatewayConfig.For(dir, storage, overrides);
+        var effective = GatewayConfig.For(dir, storage, overrides, cluster);
         var listen = smtpListen ?? effective.GetString("actor-gateway.smtp.listen", "127.0.0.1:2525");
         if (string.Equals(listen, "off", StringComparison.OrdinalIgnoreCase)) listen = null;
         else ParseListen(listen!);
@@ -167,9 +186,14 @@ public static class GatewayCli
         {
             GatewayNode.PrepareSqlite(dir, newJournal, overrides, Warn(errors));
         }
-        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen, admin, storage);
+        using var host = GatewayHost.Build(dir, ConsoleVerbosity.Service, startNode: true, watchPickup: true, overrides, listen, admin, storage, cluster);
         await host.StartAsync(ct);
         await host.NodeAsync(); // surfaces start-up failures (e.g. a bad route) as a one-line error
+        if (cluster is not null)
+        {
+            // A seed that never answers is one GW-CLUSTER-JOIN-FAILED line and exit 10, not a node that waits for ever.
+            await ActorGateway.Actors.Cluster.ClusterMembership.WaitUpAsync(host.System(), cluster.Seeds, ClusterSettings.From(effective).JoinTimeout, ct);
+        }
         await host.WaitForShutdownAsync(ct);
         return ExitCodes.Ok;
     }
@@ -309,7 +333,7 @@ public static class GatewayCli
     /// for postgres, the connection string from --postgres (or $GATEWAY_POSTGRES), else the --config file's
     /// actor-gateway.postgres.connection-string. It is parsed here, so an unparseable one fails before anything starts.
     /// </summary>
-    private static StorageChoice ResolveStorage(RunStorageOptions options, Config? overrides)
+    private static StorageChoice ResolveStorage(RunOptions options, Config? overrides)
     {
         var text = options.Storage ?? overrides?.GetString("actor-gateway.storage", null) ?? "sqlite";
         if (!StorageChoice.TryParseKind(text, out var kind))
@@ -328,6 +352,42 @@ public static class GatewayCli
     }
 
     /// <summary>--spool-dir over the --config file: the spool transport writes there instead of {data-dir}/outbound.</summary>
+    /// <summary>
+    /// The node's place in a cluster, from --cluster-seeds (or $GATEWAY_CLUSTER_SEEDS): none without seeds (the node runs
+    /// alone). A cluster shares one PostgreSQL, so SQLite is refused (GW-CLUSTER-NEEDS-POSTGRES).
+    /// </summary>
+    private static ClusterChoice? ResolveCluster(RunOptions options, StorageChoice storage)
+    {
+        if (string.IsNullOrWhiteSpace(options.ClusterSeeds))
+        {
+            if (options.ClusterHost is not null || options.ClusterPort is not null)
+            {
+                throw new CliError(ReasonCodes.CliBadArgument,
+                    $"--cluster-host and --cluster-port need --cluster-seeds (or ${ClusterSeedsEnvironmentVariable}); without seeds the node runs alone", ExitCodes.BadArgument);
+            }
+            return null;
+        }
+        IReadOnlyList<string> seeds;
+        try
+        {
+            seeds = ClusterChoice.ParseSeeds(options.ClusterSeeds);
+        }
+        catch (FormatException ex)
+        {
+            throw new CliError(ReasonCodes.CliBadArgument, $"--cluster-seeds: {ex.Message}", ExitCodes.BadArgument);
+        }
+        var port = 4053;
+        if (options.ClusterPort is not null && (!int.TryParse(options.ClusterPort, out port) || port is < 1 or > 65535))
+            throw new CliError(ReasonCodes.CliBadArgument, $"--cluster-port '{options.ClusterPort}' is not a TCP port (1-65535)", ExitCodes.BadArgument);
+        if (storage.Kind != StorageKind.Postgres)
+        {
+            throw new CliError(ReasonCodes.ClusterNeedsPostgres,
+                "a cluster shares one PostgreSQL for its journal and content: add --storage postgres --postgres \"Host=…\" (SQLite is one node's)", ExitCodes.BadArgument);
+        }
+        var host = options.ClusterHost is { Length: > 0 } h ? h : System.Net.Dns.GetHostName();
+        return new ClusterChoice(host, port, seeds);
+    }
+
     private static Config? WithSpoolDir(Config? overrides, string? spoolDir)
     {
         if (spoolDir is null) return overrides;

@@ -38,7 +38,7 @@ public static class GatewayHost
     /// <param name="admin">The admin API's settings; null (or no listen address) = no admin API.</param>
     /// <param name="storage">Where the journal, snapshots and content live; null = SQLite under the data directory.</param>
     public static IHost Build(string dataDir, ConsoleVerbosity verbosity, bool startNode, bool watchPickup, Config? overrides = null, string? smtpListen = null, AdminOptions? admin = null,
-        StorageChoice? storage = null)
+        StorageChoice? storage = null, ClusterChoice? cluster = null)
     {
         var consoleLevel = verbosity switch
         {
@@ -72,7 +72,7 @@ public static class GatewayHost
         builder.Services.AddSerilog(logger, dispose: true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
-        var config = GatewayConfig.For(dataDir, storage ?? StorageChoice.Sqlite, overrides);
+        var config = GatewayConfig.For(dataDir, storage ?? StorageChoice.Sqlite, overrides, cluster);
         var holder = new GatewayNodeHolder();
         builder.Services.AddSingleton(holder);
         builder.Services.AddAkka("actor-gateway", (akka, services) =>

@@ -124,10 +124,10 @@ public sealed partial class ClusterFailoverSpecs(ITestOutputHelper output) : IDi
 
             var spooled = SpoolByMessageId(spool);
             // Exactly once: no Message-ID in two spool files; every acknowledged good message there; nothing else there.
-            Assert.Empty(spooled.Where(kv => kv.Value > 1).Select(kv => kv.Key));
+            Assert.DoesNotContain(spooled, kv => kv.Value > 1);
             Assert.All(good, i => Assert.Equal(1, spooled[MessageIdOf(i)]));
             var expected = good.Select(MessageIdOf).Concat(uncertain.Keys.Where(i => !IsPoison(i) && i != DeadlyIndex).Select(MessageIdOf)).ToHashSet();
-            Assert.Empty(spooled.Keys.Where(k => !expected.Contains(k)));
+            Assert.DoesNotContain(spooled.Keys, k => !expected.Contains(k));
 
             // Each poison message quarantined once (not once per node), and every node's admin API shows the same quarantine.
             var views = _nodes.Select(Quarantine).ToList();
@@ -182,7 +182,7 @@ public sealed partial class ClusterFailoverSpecs(ITestOutputHelper output) : IDi
                         acknowledged[i] = node.Name;
                         break;
                     }
-                    catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or ServiceNotConnectedException or OperationCanceledException)
+                    catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or MailKit.ServiceNotConnectedException or OperationCanceledException)
                     {
                         var wasConnected = client.IsConnected;
                         try { client.Disconnect(false); } catch (Exception) { /* gone already */ }
