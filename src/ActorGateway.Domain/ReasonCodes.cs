@@ -170,4 +170,6 @@ public static class ReasonCodes
     public const string PartitionHandOff = "GW-PARTITION-HANDOFF";
     /// <summary>Another member became unreachable, or was downed or removed; its partitions move to the remaining nodes (log line).</summary>
     public const string ClusterMemberLost = "GW-CLUSTER-MEMBER-LOST";
+    /// <summary>A partition's lease (its PostgreSQL advisory lock) failed a check: the shard stops the partition at once, and it starts again where its lease can be taken (log line).</summary>
+    public const string PartitionLeaseLost = "GW-PARTITION-LEASE-LOST";
 }

@@ -93,7 +93,7 @@ public static class GatewayConfig
             StorageKind.Postgres => (PostgresGenerated(dataDir, storage.PostgresConnectionString), new[] { "postgres.conf" }),
             _ => throw new ArgumentOutOfRangeException(nameof(storage)),
         };
-        var config = cluster is null ? generated : generated.WithFallback(ClusterLayer(cluster));
+        var config = cluster is null ? generated : generated.WithFallback(ClusterLayer(cluster, storage.Kind));
         foreach (var file in files.Append("gateway.conf")) config = config.WithFallback(LoadFile(file));
         config = config.WithFallback(SqlPersistence.DefaultConfiguration);
         return overrides is null ? config : overrides.WithFallback(config);
@@ -115,17 +115,25 @@ public static class GatewayConfig
 
     /// <summary>
     /// The cluster layer: hocon/cluster.conf with this node's address and its seed nodes. It goes above the storage file and
-    /// below the operator's overrides.
+    /// below the operator's overrides. On PostgreSQL, the shards and the singletons hold a lease (<c>actor-gateway.cluster.lease</c>,
+    /// an advisory lock on the shared database) before they start: a partition or a singleton never runs on two nodes at once.
+    /// A SQLite cluster is one node (a test's), where no other node could take a lease.
     /// </summary>
-    public static Config ClusterLayer(ClusterChoice cluster)
+    public static Config ClusterLayer(ClusterChoice cluster, StorageKind storage)
     {
         var seeds = string.Join(", ", cluster.Seeds.Select(s => Quote($"akka.tcp://{SystemName}@{s}")));
+        var lease = storage == StorageKind.Postgres ? Quote(LeaseConfigPath) : "\"\"";
         return ConfigurationFactory.ParseString($$"""
             akka.remote.dot-netty.tcp.public-hostname = {{Quote(cluster.Host)}}
             akka.remote.dot-netty.tcp.port = {{cluster.Port}}
             akka.cluster.seed-nodes = [{{seeds}}]
+            akka.cluster.sharding.use-lease = {{lease}}
+            akka.cluster.singleton.use-lease = {{lease}}
             """).WithFallback(LoadFile("cluster.conf"));
     }
+
+    /// <summary>The lease block of a clustered node on PostgreSQL (hocon/cluster.conf).</summary>
+    public const string LeaseConfigPath = "actor-gateway.cluster.lease";
 
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>
@@ -141,6 +149,8 @@ public static class GatewayConfig
             akka.persistence.journal.sql.connection-string = {{Quote(journal)}}
             akka.persistence.query.journal.sql.connection-string = {{Quote(journal)}}
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(snapshots)}}
+            akka.persistence.journal.sharding.connection-string = {{Quote(journal)}}
+            akka.persistence.snapshot-store.sharding.connection-string = {{Quote(snapshots)}}
             """);
     }
 
@@ -158,6 +168,8 @@ public static class GatewayConfig
             akka.persistence.journal.sql.connection-string = {{quoted}}
             akka.persistence.query.journal.sql.connection-string = {{quoted}}
             akka.persistence.snapshot-store.sql.connection-string = {{quoted}}
+            akka.persistence.journal.sharding.connection-string = {{quoted}}
+            akka.persistence.snapshot-store.sharding.connection-string = {{quoted}}
             """);
     }
 }

@@ -28,7 +28,7 @@ public sealed class ClusteredNodeSpecs : IDisposable
 
     private ActorSystem StartSystem(int port)
     {
-        var cluster = GatewayConfig.ClusterLayer(new ClusterChoice("127.0.0.1", port, [$"127.0.0.1:{port}"]));
+        var cluster = GatewayConfig.ClusterLayer(new ClusterChoice("127.0.0.1", port, [$"127.0.0.1:{port}"]), StorageKind.Sqlite);
         var config = ConfigurationFactory.ParseString("""
             actor-gateway.cluster.partitions = 6
             akka.cluster.split-brain-resolver.stable-after = 2s

@@ -1,0 +1,212 @@
+using Akka.Actor;
+using Akka.Coordination;
+using Akka.Event;
+using Npgsql;
+
+namespace ActorGateway.Actors.Cluster;
+
+/// <summary>
+/// An Akka.Coordination lease held as a PostgreSQL session-level advisory lock, on the database the cluster already shares.
+/// Cluster Sharding takes one per shard before it starts the shard's partition (<c>akka.cluster.sharding.use-lease</c>), and
+/// the singleton managers one per singleton (<c>akka.cluster.singleton.use-lease</c>). So a partition runs on at most one
+/// node at a time, whatever the membership or the shard coordinator believe for a moment (a coordinator that lost its state,
+/// a hand-off whose last writes are still on their way, a node that is slow but not dead): two writers of one registry would
+/// corrupt its journal.
+/// <list type="bullet">
+/// <item>Acquire: a connection of its own (no pooling: closing it must end the session), <c>pg_try_advisory_lock</c> on a
+/// 64-bit key hashed from the lease name. False when another session holds it: the shard tries again after
+/// <c>lease-retry-interval</c>, and messages for it wait in the shard region.</item>
+/// <item>Held: the session is the lease. A process that dies (kill -9, a crash) closes its socket and PostgreSQL ends the
+/// session and the lock at once; a machine or network that vanishes is noticed by the server's TCP keep-alives, which this
+/// session sets to <c>server-keepalive</c> (idle + 3 probes).</item>
+/// <item>Lost: the holder checks its session every <c>heartbeat-interval</c>; when a check fails or takes longer than
+/// <c>heartbeat-timeout</c> / 2, the lease is lost, the callback runs (the shard stops its partition at once) and the session
+/// is closed. This happens well before the server's keep-alive would hand the lock to another node.</item>
+/// </list>
+/// Settings (the lease's config block, <c>actor-gateway.cluster.lease</c> in hocon/cluster.conf): <c>lease-class</c>,
+/// <c>heartbeat-interval</c>, <c>heartbeat-timeout</c>, <c>lease-operation-timeout</c>, <c>server-keepalive</c>, and
+/// <c>connection-string</c> (empty: <c>actor-gateway.postgres.connection-string</c>).
+/// </summary>
+public sealed class PostgresAdvisoryLease : Lease
+{
+    /// <summary>Keys of this product's advisory locks are FNV-1a of this prefix plus the lease name.</summary>
+    private const string KeyNamespace = "actor-gateway-lease:";
+
+    private readonly ILoggingAdapter _log;
+    private readonly string _connectionString;
+    private readonly long _key;
+    private readonly TimeSpan _heartbeatInterval;
+    private readonly TimeSpan _checkTimeout;
+    private readonly TimeSpan _keepAlive;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private NpgsqlConnection? _session;
+    private Timer? _heartbeat;
+    private Action<Exception>? _lostCallback;
+    private volatile bool _held;
+
+    public PostgresAdvisoryLease(LeaseSettings settings, ExtendedActorSystem system) : base(settings)
+    {
+        _log = Logging.GetLogger(system, typeof(PostgresAdvisoryLease));
+        var config = settings.LeaseConfig;
+        var own = config.GetString("connection-string", "");
+        var connectionString = string.IsNullOrWhiteSpace(own) ? system.Settings.Config.GetString("actor-gateway.postgres.connection-string", "") : own;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ArgumentException(
+                $"lease {settings.LeaseName}: no PostgreSQL connection string (the lease's connection-string, or actor-gateway.postgres.connection-string)");
+        }
+        _heartbeatInterval = settings.TimeoutSettings.HeartbeatInterval;
+        _checkTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, settings.TimeoutSettings.HeartbeatTimeout.Ticks / 2));
+        _keepAlive = config.GetTimeSpan("server-keepalive", TimeSpan.FromSeconds(5));
+        _connectionString = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            // The session is the lock: a pooled connection would outlive Close() and keep it.
+            Pooling = false,
+            Timeout = Math.Max(1, (int)Math.Ceiling(settings.TimeoutSettings.OperationTimeout.TotalSeconds)),
+            CommandTimeout = Math.Max(1, (int)Math.Ceiling(_checkTimeout.TotalSeconds)),
+            ApplicationName = "actor-gateway lease " + settings.OwnerName,
+        }.ConnectionString;
+        _key = KeyFor(settings.LeaseName);
+    }
+
+    /// <summary>The advisory-lock key of a lease name (stable across processes and versions: FNV-1a, 64 bits).</summary>
+    public static long KeyFor(string leaseName)
+    {
+        unchecked
+        {
+            var hash = 14695981039346656037UL;
+            foreach (var b in System.Text.Encoding.UTF8.GetBytes(KeyNamespace + leaseName))
+            {
+                hash ^= b;
+                hash *= 1099511628211UL;
+            }
+            return (long)hash;
+        }
+    }
+
+    public override Task<bool> Acquire() => Acquire(null);
+
+    public override async Task<bool> Acquire(Action<Exception>? leaseLostCallback)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_held) return true;
+            var session = new NpgsqlConnection(_connectionString);
+            try
+            {
+                await session.OpenAsync().ConfigureAwait(false);
+                await using (var keepAlive = session.CreateCommand())
+                {
+                    // The server ends the session (and frees the lock) when this node's machine or network is gone.
+                    var idle = Math.Max(1, (int)_keepAlive.TotalSeconds);
+                    keepAlive.CommandText =
+                        $"SET tcp_keepalives_idle = {idle}; SET tcp_keepalives_interval = {Math.Max(1, idle / 2)}; SET tcp_keepalives_count = 3";
+                    await keepAlive.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
+                await using var command = session.CreateCommand();
+                command.CommandText = "SELECT pg_try_advisory_lock(@key)";
+                command.Parameters.AddWithValue("key", _key);
+                var acquired = (bool)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+                if (!acquired)
+                {
+                    await session.DisposeAsync().ConfigureAwait(false);
+                    return false;
+                }
+            }
+            catch
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            _session = session;
+            _lostCallback = leaseLostCallback;
+            _held = true;
+            _heartbeat = new Timer(_ => _ = CheckSessionAsync(), null, _heartbeatInterval, _heartbeatInterval);
+            _log.Debug("lease {0} acquired by {1} (advisory lock {2})", Settings.LeaseName, Settings.OwnerName, _key);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public override async Task<bool> Release()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_session is null) return true;
+            var session = _session;
+            StopHolding();
+            try
+            {
+                await using var command = session.CreateCommand();
+                command.CommandText = "SELECT pg_advisory_unlock(@key)";
+                command.Parameters.AddWithValue("key", _key);
+                await command.ExecuteScalarAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // Closing the session below ends the lock as well; the unlock only makes it prompt.
+            }
+            await session.DisposeAsync().ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public override bool CheckLease() => _held;
+
+    private async Task CheckSessionAsync()
+    {
+        if (!await _gate.WaitAsync(0).ConfigureAwait(false)) return; // an acquire or release is under way
+        NpgsqlConnection? lost = null;
+        Exception? reason = null;
+        try
+        {
+            if (_session is null || !_held) return;
+            try
+            {
+                using var timeout = new CancellationTokenSource(_checkTimeout);
+                await using var command = _session.CreateCommand();
+                command.CommandText = "SELECT 1";
+                await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                reason = new LeaseException($"lease {Settings.LeaseName}: its PostgreSQL session failed a check ({ex.Message}); it is lost", ex);
+                lost = _session;
+                StopHolding();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        _log.Warning("{0} {1}", Domain.ReasonCodes.PartitionLeaseLost, reason!.Message);
+        try
+        {
+            await lost.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException)
+        {
+            // The session is already broken.
+        }
+        _lostCallback?.Invoke(reason);
+    }
+
+    private void StopHolding()
+    {
+        _held = false;
+        _session = null;
+        _heartbeat?.Dispose();
+        _heartbeat = null;
+    }
+}
