@@ -1,4 +1,6 @@
-# ActorGateway: the `gateway` executable in a container. Data (journal, content, spool) lives in /data.
+# ActorGateway: the `gateway` executable in a container. Data lives in /data (with the default SQLite storage: journal,
+# content and spool; with --storage postgres the journal and content are in PostgreSQL). The HOCON files (hocon/*.conf)
+# are published to /app/hocon by ActorGateway.Actors.csproj (CopyToOutputDirectory, which publish follows).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ActorGateway.sln ./
@@ -11,8 +13,9 @@ RUN dotnet publish src/ActorGateway.Host/ActorGateway.Host.csproj -c Release -o 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
-# The .NET images ship a non-root "app" user; the data volume is created owned by it.
-RUN mkdir -p /data && chown app:app /data
+# The .NET images ship a non-root "app" user; the data directory and /spool (the spool directory docker-compose.yml
+# shares between the nodes) are created owned by it. A new named volume mounted on them takes that owner.
+RUN mkdir -p /data /spool && chown app:app /data /spool
 USER app
 VOLUME ["/data"]
 ENV GATEWAY_DATA_DIR=/data
