@@ -19,6 +19,9 @@ public enum Journal
 
     /// <summary>akka.persistence.journal.inmem and snapshot-store.inmem: the framework floor.</summary>
     InMemory,
+
+    /// <summary>Akka.Persistence.Sql on PostgreSQL (--postgres), content in its table: a fresh database per run.</summary>
+    Postgres,
 }
 
 /// <summary>
@@ -29,17 +32,34 @@ public enum Journal
 public sealed class BenchNode : IAsyncDisposable
 {
     private BenchNode(string dataDir, ActorSystem system, GatewayNode node, OutcomeRecorder outcomes)
+        : this([dataDir], [system], [node], outcomes, null)
     {
-        DataDir = dataDir;
-        System = system;
-        Node = node;
-        Outcomes = outcomes;
     }
 
-    public string DataDir { get; }
-    public ActorSystem System { get; }
-    public GatewayNode Node { get; }
+    private BenchNode(IReadOnlyList<string> dataDirs, IReadOnlyList<ActorSystem> systems, IReadOnlyList<GatewayNode> nodes, OutcomeRecorder outcomes,
+        BenchDatabase? database)
+    {
+        DataDirs = dataDirs;
+        Systems = systems;
+        Nodes = nodes;
+        Outcomes = outcomes;
+        Database = database;
+    }
+
+    public string DataDir => DataDirs[0];
+    public ActorSystem System => Systems[0];
+    /// <summary>The first node (the only one, unless this is a cluster).</summary>
+    public GatewayNode Node => Nodes[0];
+    public IReadOnlyList<string> DataDirs { get; }
+    public IReadOnlyList<ActorSystem> Systems { get; }
+    /// <summary>Every node: one, or the members of an in-process cluster (submissions go round-robin over them).</summary>
+    public IReadOnlyList<GatewayNode> Nodes { get; }
     public OutcomeRecorder Outcomes { get; }
+    /// <summary>The PostgreSQL database of a Postgres run (dropped on dispose).</summary>
+    public BenchDatabase? Database { get; }
+
+    /// <summary>The server for Journal.Postgres (--postgres, or $GATEWAY_BENCH_POSTGRES): a role that may create databases.</summary>
+    public static string? PostgresServer { get; set; }
 
     public string JournalFile => Path.Combine(DataDir, GatewayConfig.SqliteJournalFile);
 
@@ -68,6 +88,7 @@ public sealed class BenchNode : IAsyncDisposable
             // In one HOCON document a later value wins: --set lines go last.
             var hocon = (extraHocon ?? "") + "\n" + (journal == Journal.InMemory ? InMemoryHocon : "") + "\n" + BaseHocon + "\n" + string.Join("\n", Overrides);
             LogCounts.Reset();
+            if (journal == Journal.Postgres) return await StartPostgresAsync([dir], ConfigurationFactory.ParseString(hocon), clustered: false, transport);
             var system = GatewayNode.CreateSqliteSystem("bench", dir, ConfigurationFactory.ParseString(hocon));
             var outcomes = OutcomeRecorder.Start(system);
             var node = GatewayNode.Start(system, new GatewayNodeOptions(Transport: transport));
@@ -80,6 +101,67 @@ public sealed class BenchNode : IAsyncDisposable
             TempDirs.Delete(dir);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A cluster of <paramref name="members"/> nodes in this process (one ActorSystem each, remoting on 127.0.0.1, the first
+    /// two as seeds) over one fresh PostgreSQL database: the topology of docker-compose.yml, sharing this process's CPUs.
+    /// </summary>
+    public static async Task<BenchNode> StartClusterAsync(string label, int members)
+    {
+        var dirs = Enumerable.Range(1, members).Select(n => TempDirs.Create($"{label}-n{n}")).ToList();
+        try
+        {
+            var hocon = BaseHocon + "\n" + string.Join("\n", Overrides);
+            LogCounts.Reset();
+            return await StartPostgresAsync(dirs, ConfigurationFactory.ParseString(hocon), clustered: true, transport: null);
+        }
+        catch
+        {
+            foreach (var d in dirs) TempDirs.Delete(d);
+            throw;
+        }
+    }
+
+    private static async Task<BenchNode> StartPostgresAsync(IReadOnlyList<string> dirs, Config overrides, bool clustered, IMessageTransport? transport)
+    {
+        var server = PostgresServer ?? throw new ArgumentException("a PostgreSQL benchmark needs --postgres CONNSTRING (or $GATEWAY_BENCH_POSTGRES)");
+        var database = BenchDatabase.Create(server);
+        var systems = new List<ActorSystem>();
+        try
+        {
+            GatewayNode.PreparePostgres(database.ConnectionString, TimeSpan.FromSeconds(30), overrides);
+            var ports = dirs.Select(_ => FreePort()).ToList();
+            var seeds = ports.Take(2).Select(p => $"127.0.0.1:{p}").ToList();
+            for (var n = 0; n < dirs.Count; n++)
+            {
+                var cluster = clustered ? new ClusterChoice("127.0.0.1", ports[n], seeds) : null;
+                var config = GatewayConfig.For(dirs[n], StorageChoice.Postgres(database.ConnectionString), overrides, cluster);
+                systems.Add(ActorSystem.Create(clustered ? GatewayConfig.SystemName : "bench", config));
+            }
+            var outcomes = OutcomeRecorder.Start([.. systems]);
+            var nodes = systems.Select(system => GatewayNode.Start(system, new GatewayNodeOptions(Transport: transport))).ToList();
+            if (clustered)
+            {
+                await Task.WhenAll(systems.Select(system => Actors.Cluster.ClusterMembership.WaitUpAsync(system, seeds, TimeSpan.FromSeconds(60))));
+            }
+            var bench = new BenchNode(dirs, systems, nodes, outcomes, database);
+            await bench.WaitRecoveredAsync(TimeSpan.FromSeconds(120));
+            return bench;
+        }
+        catch
+        {
+            foreach (var system in systems) await system.Terminate().WaitAsync(TimeSpan.FromSeconds(60));
+            database.Dispose();
+            throw;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new global::System.Net.Sockets.TcpListener(global::System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((global::System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task<GatewayProtocol.GatewayStatus> StatusAsync() =>
@@ -105,6 +187,7 @@ public sealed class BenchNode : IAsyncDisposable
     /// <summary>Rows in the <c>journal</c> table now, and the highest <c>ordering</c> (rows ever inserted: trimmed registry events are deleted).</summary>
     public (long Count, long MaxOrdering) JournalRows()
     {
+        if (Database is not null) return Database.JournalRows();
         using var c = new SqliteConnection($"Data Source={JournalFile};Mode=ReadOnly;Pooling=False;Default Timeout=30");
         c.Open();
         using var cmd = c.CreateCommand();
@@ -119,14 +202,16 @@ public sealed class BenchNode : IAsyncDisposable
         Outcomes.Dispose();
         try
         {
-            await System.Terminate().WaitAsync(TimeSpan.FromSeconds(120));
+            // Members leave one by one, so the last ones take the partitions over cleanly rather than as after a crash.
+            foreach (var system in Systems.Reverse()) await system.Terminate().WaitAsync(TimeSpan.FromSeconds(120));
         }
         catch (TimeoutException)
         {
             Console.Error.WriteLine("  (actor system did not terminate within 120 s)");
         }
         SqliteConnection.ClearAllPools();
-        TempDirs.Delete(DataDir);
+        Database?.Dispose();
+        foreach (var dir in DataDirs) TempDirs.Delete(dir);
     }
 }
 
@@ -238,18 +323,23 @@ public static class TempDirs
 public sealed class OutcomeRecorder : IDisposable
 {
     private readonly ConcurrentDictionary<MessageId, Outcome> _outcomes = new();
-    private readonly IActorRef _listener;
+    private readonly IActorRef[] _listeners;
     private int _count;
 
     public readonly record struct Outcome(long Timestamp, string Kind);
 
-    private OutcomeRecorder(ActorSystem system)
+    private OutcomeRecorder(ActorSystem[] systems)
     {
-        _listener = system.ActorOf(Props.Create(() => new Listener(this)), "bench-outcomes");
-        system.EventStream.Subscribe(_listener, typeof(GatewayProtocol.MessageOutcome));
+        // An outcome is published on the node whose partition ran the message: listen on every node.
+        _listeners = systems.Select(system =>
+        {
+            var listener = system.ActorOf(Props.Create(() => new Listener(this)), "bench-outcomes");
+            system.EventStream.Subscribe(listener, typeof(GatewayProtocol.MessageOutcome));
+            return listener;
+        }).ToArray();
     }
 
-    public static OutcomeRecorder Start(ActorSystem system) => new(system);
+    public static OutcomeRecorder Start(params ActorSystem[] systems) => new(systems);
 
     public int Count => Volatile.Read(ref _count);
 
@@ -277,7 +367,10 @@ public sealed class OutcomeRecorder : IDisposable
         }
     }
 
-    public void Dispose() => _listener.Tell(PoisonPill.Instance);
+    public void Dispose()
+    {
+        foreach (var listener in _listeners) listener.Tell(PoisonPill.Instance);
+    }
 
     private void Record(GatewayProtocol.MessageOutcome o)
     {
@@ -359,5 +452,63 @@ public sealed class BlockingTransport : IMessageTransport
         Interlocked.Increment(ref _entered);
         await Task.Delay(Timeout.Infinite, ct);
         throw new OperationCanceledException(ct);
+    }
+}
+
+/// <summary>A fresh database on the --postgres server for one run, dropped afterwards.</summary>
+public sealed class BenchDatabase : IDisposable
+{
+    private readonly string _server;
+    private readonly string _name;
+
+    private BenchDatabase(string server, string name, string connectionString)
+    {
+        _server = server;
+        _name = name;
+        ConnectionString = connectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    public static BenchDatabase Create(string server)
+    {
+        var name = "bench_" + Guid.NewGuid().ToString("N")[..12];
+        using (var connection = new Npgsql.NpgsqlConnection(server))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE DATABASE {name}";
+            command.ExecuteNonQuery();
+        }
+        return new BenchDatabase(server, name, new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString);
+    }
+
+    /// <summary>Rows in the journal table now, and the highest ordering (rows ever inserted).</summary>
+    public (long Count, long MaxOrdering) JournalRows()
+    {
+        using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*), coalesce(max(ordering), 0) FROM journal";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    public void Dispose()
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        try
+        {
+            using var connection = new Npgsql.NpgsqlConnection(_server);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"DROP DATABASE IF EXISTS {_name} WITH (FORCE)";
+            command.ExecuteNonQuery();
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            Console.Error.WriteLine($"  (benchmark database {_name} was not dropped: {ex.Message})");
+        }
     }
 }

@@ -26,7 +26,11 @@ public sealed class ClosedLoop
     public int NotAccepted { get; private set; }
     public string? FirstNotAccepted { get; private set; }
 
-    public static async Task<ClosedLoop> RunAsync(GatewayNode node, int count, int concurrency, Func<int, byte[]> make)
+    public static Task<ClosedLoop> RunAsync(GatewayNode node, int count, int concurrency, Func<int, byte[]> make) =>
+        RunAsync([node], count, concurrency, make);
+
+    /// <summary>As above, message i submitted through node i mod N (a cluster's members take mail alike).</summary>
+    public static async Task<ClosedLoop> RunAsync(IReadOnlyList<GatewayNode> nodes, int count, int concurrency, Func<int, byte[]> make)
     {
         var run = new ClosedLoop(count);
         var next = -1;
@@ -39,7 +43,7 @@ public sealed class ClosedLoop
             {
                 var bytes = make(i);
                 run.SubmittedAt[i] = Clock.Now;
-                var result = await node.Ingress.SubmitAsync(bytes, "bench");
+                var result = await nodes[i % nodes.Count].Ingress.SubmitAsync(bytes, "bench");
                 if (result is SubmitResult.Accepted a)
                 {
                     run.AcceptedAt[i] = Clock.Now;

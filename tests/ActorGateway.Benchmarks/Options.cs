@@ -5,7 +5,7 @@ namespace ActorGateway.Benchmarks;
 /// <summary>The command line. Every benchmark has a default size; <c>--quick</c> scales them down.</summary>
 public sealed record Options
 {
-    public static readonly string[] AllBenchmarks = ["B1", "B2", "B3", "B4", "B5", "B6", "B8"];
+    public static readonly string[] AllBenchmarks = ["B1", "B1P", "B1C", "B2", "B3", "B4", "B5", "B6", "B8"];
 
     public bool Quick { get; init; }
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(AllBenchmarks);
@@ -50,6 +50,12 @@ public sealed record Options
 
     public bool Runs(string id) => Only.Contains(id);
 
+    /// <summary>The PostgreSQL server for B1P and B1C (a role that may create databases; each run gets a fresh one).</summary>
+    public string? Postgres { get; init; } = Environment.GetEnvironmentVariable("GATEWAY_BENCH_POSTGRES") is { Length: > 0 } env ? env : null;
+
+    /// <summary>B1C's cluster members, all in this process.</summary>
+    public int ClusterMembers { get; init; } = 3;
+
     public const string Usage = """
         ActorGateway benchmarks: the real pipeline (engine, SQLite journal in WAL mode, content store, spool).
         Run from the repository root:
@@ -57,7 +63,12 @@ public sealed record Options
 
         Options:
           --quick               small sizes for a fast look (5,000 messages, 15 s of B3, 2,000/10,000 in flight, 3,000 for B6)
-          --only B1,B3          run only these (B1..B6, B8); the SQLite calibration line always runs
+          --only B1,B3          run only these (B1, B1P, B1C, B2..B6, B8); the SQLite calibration line always runs
+          --postgres CONN       the PostgreSQL server for B1P (B1 on PostgreSQL, one node) and B1C (B1 on a cluster of
+                                --cluster-members nodes in this process): an Npgsql connection string whose role may
+                                create databases; each run gets a fresh database, dropped afterwards.
+                                Default $GATEWAY_BENCH_POSTGRES; without one, B1P and B1C are skipped
+          --cluster-members N   B1C's members (default 3)
           --messages N          B1/B2/B4 messages per run (default 50,000; quick 5,000)
           --concurrency C       closed-loop submissions in flight (default 256)
           --warmup N            untimed messages per node before timing (default 500; quick 200)
@@ -110,6 +121,8 @@ public sealed record Options
                 "--calibration-rows" => o with { CalibrationRows = NextInt() },
                 "--out" => o with { Out = Next() },
                 "--set" => o with { Set = [.. o.Set, Next()] },
+                "--postgres" => o with { Postgres = Next() },
+                "--cluster-members" => o with { ClusterMembers = NextInt() },
                 "--wait-idle" => o with { WaitIdleSeconds = double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option '{a}'"),
             };

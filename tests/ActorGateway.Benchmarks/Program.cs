@@ -88,6 +88,27 @@ if (o.Runs("B1"))
     }
 }
 
+BenchNode.PostgresServer = o.Postgres;
+foreach (var (id, members) in new[] { ("B1P", 0), ("B1C", o.ClusterMembers) })
+{
+    if (!o.Runs(id)) continue;
+    if (o.Postgres is null)
+    {
+        Console.Error.WriteLine($"== {id} skipped: it needs --postgres CONNSTRING (or $GATEWAY_BENCH_POSTGRES)");
+        continue;
+    }
+    var label = members > 0 ? $"{id} durable PostgreSQL, {members}-node cluster in one process" : $"{id} durable PostgreSQL throughput, one node";
+    var r = await Run(label, () => Throughput.RunAsync(o, id, members > 0 ? $"durable PostgreSQL, {members} cluster members, closed loop" : "durable PostgreSQL, one node, closed loop",
+        members > 0
+            ? $"B1 over {members} cluster members in one process (sharded partitions, leases, one PostgreSQL), submissions round-robin over the members"
+            : "B1 with the journal, snapshots and content in PostgreSQL", Journal.Postgres, 0, members));
+    if (r is not null)
+    {
+        if (b1 is not null) r.Result.Extra = $"{r.MessagesPerSecond / b1.MessagesPerSecond:0.00}x B1; " + r.Result.Extra;
+        Show(r.Result);
+    }
+}
+
 if (o.Runs("B2"))
 {
     var b2 = await Run("B2 in-memory journal throughput", () => Throughput.RunAsync(o, "B2", "in-memory journal (framework floor), closed loop",

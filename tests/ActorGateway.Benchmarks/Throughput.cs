@@ -11,31 +11,38 @@ public static class Throughput
     public static bool IsPoison(int i, double fraction) =>
         fraction > 0 && Math.Floor((i + 1) * fraction) > Math.Floor(i * fraction);
 
-    public static async Task<Outcome> RunAsync(Options o, string id, string scenario, string measures, Journal journal, double poisonFraction)
+    public static async Task<Outcome> RunAsync(Options o, string id, string scenario, string measures, Journal journal, double poisonFraction, int clusterMembers = 0)
     {
         var result = new BenchResult(id, scenario, measures) { N = o.Messages };
-        result.Metrics["journal"] = journal == Journal.Sqlite ? "sqlite-wal (Akka.Persistence.Sql, SQLite.MS)" : "akka.persistence.journal.inmem + snapshot-store.inmem";
+        result.Metrics["journal"] = journal switch
+        {
+            Journal.Sqlite => "sqlite-wal (Akka.Persistence.Sql, SQLite.MS)",
+            Journal.Postgres => "postgresql (Akka.Persistence.Sql, PostgreSQL.15; content in gateway_content)",
+            _ => "akka.persistence.journal.inmem + snapshot-store.inmem",
+        };
+        if (clusterMembers > 0) result.Metrics["cluster_members_in_process"] = clusterMembers;
         result.Metrics["concurrency"] = o.Concurrency;
         result.Metrics["poison_fraction"] = poisonFraction;
         var tag = id.ToLowerInvariant() + (poisonFraction > 0 ? $"p{poisonFraction * 100:0}" : "");
 
         Heap.SettledBytes();
         Rss.ResetPeak();
-        await using var node = await BenchNode.StartAsync(tag, journal);
+        await using var node = clusterMembers > 0 ? await BenchNode.StartClusterAsync(tag, clusterMembers) : await BenchNode.StartAsync(tag, journal);
+        var journaled = journal != Journal.InMemory;
 
         // Warm-up (untimed): JIT, the SQLite connection pool, linq2db's query caches, the thread pool's size.
-        var warm = await ClosedLoop.RunAsync(node.Node, o.Warmup, o.Concurrency, i => BenchMail.Build(tag + "w", i));
+        var warm = await ClosedLoop.RunAsync(node.Nodes, o.Warmup, o.Concurrency, i => BenchMail.Build(tag + "w", i));
         await node.Outcomes.WaitForAsync(warm.Accepted, $"{id} warm-up", TimeSpan.FromSeconds(120));
-        var rowsBefore = journal == Journal.Sqlite ? node.JournalRows() : default;
+        var rowsBefore = journaled ? node.JournalRows() : default;
         var baseOutcomes = node.Outcomes.Count;
 
         var before = ResourceSnapshot.Take();
         var sampler = new StatusSampler(node);
-        var run = await ClosedLoop.RunAsync(node.Node, o.Messages, o.Concurrency, i => BenchMail.Build(tag, i, IsPoison(i, poisonFraction)));
+        var run = await ClosedLoop.RunAsync(node.Nodes, o.Messages, o.Concurrency, i => BenchMail.Build(tag, i, IsPoison(i, poisonFraction)));
         await node.Outcomes.WaitForAsync(baseOutcomes + run.Accepted, id, TimeSpan.FromSeconds(180));
         var after = ResourceSnapshot.Take();
         await sampler.DisposeAsync();
-        var rowsAfter = journal == Journal.Sqlite ? node.JournalRows() : default;
+        var rowsAfter = journaled ? node.JournalRows() : default;
 
         var intake = new List<double>(o.Messages);
         var healthy = new List<double>();
@@ -101,7 +108,7 @@ public static class Throughput
         result.Metrics["akka_log_events"] = LogCounts.ToJson();
 
         var extra = new List<string>();
-        if (journal == Journal.Sqlite)
+        if (journaled)
         {
             var present = rowsAfter.Count - rowsBefore.Count;
             var inserted = rowsAfter.MaxOrdering - rowsBefore.MaxOrdering;
