@@ -103,6 +103,8 @@ public sealed class GatewayNode
         else system.ActorOf(directoryAuditProps, DirectoryAuditActor.Name);
 
         system.ActorOf(RouteReloaderActor.Props(config, settings.DataDir, routes, settings.RoutesReloadInterval, directoryFiles), RouteReloaderActor.Name);
+        // In a cluster every node follows the shared directory record into its own directory files (the admin API waits for it).
+        if (cluster.Enabled) system.ActorOf(Cluster.DirectorySyncActor.Props(config, settings.DataDir, TimeSpan.FromSeconds(5)), Cluster.DirectorySyncActor.Name);
         var circuits = system.ActorOf(TransportCircuitActor.Props(CircuitBreakerSettings.FromConfig(config), metrics), TransportCircuitActor.Name);
 
         if (cluster.Enabled)

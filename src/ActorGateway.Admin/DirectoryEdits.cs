@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Akka.Actor;
 using ActorGateway.Actors.Actors;
+using ActorGateway.Actors.Cluster;
 using ActorGateway.Actors.Configuration;
 using ActorGateway.Actors.Query;
 using ActorGateway.Actors.Storage;
@@ -102,7 +104,24 @@ public static class DirectoryEdits
             // The record first: a crash after it and before the rename leaves a record of a change not on disk
             // (the file keeps its old content), never a change on disk without its record.
             var recorded = await DirectoryAuditActor.RecordAsync(ctx.System, events, ctx.Node.Settings.OperatorTimeout, ct);
-            foreach (var file in toWrite.GroupBy(c => c.File))
+            if (ClusterSettings.From(ctx.System.Settings.Config).Enabled)
+            {
+                // In a cluster the record is the source: every node's DirectorySyncActor writes its own files from it, this
+                // node's included. Answer once this node has (the others follow within the query's refresh interval).
+                if (toWrite.Count > 0)
+                {
+                    try
+                    {
+                        await DirectorySyncActor.WaitAppliedAsync(ctx.System, recorded.SequenceNr, ctx.Node.Settings.OperatorTimeout, ct);
+                    }
+                    catch (AskTimeoutException)
+                    {
+                        return Problems.Of(StatusCodes.Status500InternalServerError, ReasonCodes.DirectoryWriteFailed, "Directory not written yet",
+                            $"the change is recorded as directory event {recorded.SequenceNr}, but this node has not written it to its directory file within {ctx.Node.Settings.OperatorTimeout.TotalSeconds:0} s; its log says why (GW-DIRECTORY-WRITE-FAILED), and it keeps trying");
+                    }
+                }
+            }
+            else foreach (var file in toWrite.GroupBy(c => c.File))
             {
                 try
                 {
