@@ -45,10 +45,12 @@ public sealed class DirectoryEditTests
         Assert.False((bool)(await admin.GetJsonAsync($"/api/v1/messages/{id}/replay-preview"))["wouldMap"]!);
     }
 
-    [Fact]
-    public async Task Should_journal_write_and_reload_an_entry_so_the_replay_delivers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // in a cluster the node's directory-sync writes the file from the record, and the endpoint waits for it
+    public async Task Should_journal_write_and_reload_an_entry_so_the_replay_delivers(bool clustered)
     {
-        await using var admin = await AdminNode.StartAsync();
+        await using var admin = await AdminNode.StartAsync(clustered: clustered);
         await File.WriteAllTextAsync(admin.Directory, "# kept\nsource-address,userid,node\njdoe@contoso.com,OLDID,VMNODE9\nceo@contoso.com,CEO,VMNODE1\n");
         var id = await admin.SubmitAsync(AdminNode.Mail(1, "   ", "asmith@contoso.com"), "blank.eml");
         Assert.Equal(Outcomes.DeadLettered, await admin.WaitOutcomeAsync(id));

@@ -42,11 +42,21 @@ public sealed class AdminNode : IAsyncDisposable
 
     /// <param name="token">The admin token the service is configured with (null: none).</param>
     /// <param name="listeners">Further listeners /readyz checks.</param>
-    public static async Task<AdminNode> StartAsync(string? token = Token, string? hocon = null, Func<AdminOptions, AdminOptions>? adjust = null, IReadOnlyList<IListenerCheck>? listeners = null)
+    /// <param name="clustered">A one-node cluster (its own seed, on SQLite): the clustered tree behind the same API.</param>
+    public static async Task<AdminNode> StartAsync(string? token = Token, string? hocon = null, Func<AdminOptions, AdminOptions>? adjust = null, IReadOnlyList<IListenerCheck>? listeners = null,
+        bool clustered = false)
     {
         var dir = Path.Combine(Path.GetTempPath(), "agw-admin-" + Guid.NewGuid().ToString("N")[..12]);
         GatewayNode.PrepareSqlite(dir);
-        var config = GatewayConfig.ForSqlite(dir, ConfigurationFactory.ParseString(hocon ?? "").WithFallback(ConfigurationFactory.ParseString("""
+        ClusterChoice? cluster = null;
+        if (clustered)
+        {
+            using var listener = new global::System.Net.Sockets.TcpListener(global::System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((global::System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            cluster = new ClusterChoice("127.0.0.1", port, [$"127.0.0.1:{port}"]);
+        }
+        var config = GatewayConfig.For(dir, StorageChoice.Sqlite, ConfigurationFactory.ParseString(hocon ?? "").WithFallback(ConfigurationFactory.ParseString("""
             actor-gateway.submit-timeout = 15s
             actor-gateway.supervision {
               transient-retry-min = 50ms
@@ -57,11 +67,12 @@ public sealed class AdminNode : IAsyncDisposable
             }
             actor-gateway.routes-reload-interval = 1h
             akka.loglevel = WARNING
-            """)));
-        var system = ActorSystem.Create("admin-test", config);
+            """)), cluster);
+        var system = ActorSystem.Create(cluster is null ? "admin-test" : GatewayConfig.SystemName, config);
         try
         {
             var node = GatewayNode.Start(system);
+            if (cluster is not null) await ActorGateway.Actors.Cluster.ClusterMembership.WaitUpAsync(system, cluster.Seeds, TimeSpan.FromSeconds(30));
             var outcomes = OutcomeWatcher.Start(system);
             var options = new AdminOptions { EndPoint = new global::System.Net.IPEndPoint(global::System.Net.IPAddress.Loopback, 0), Token = token };
             options = adjust?.Invoke(options) ?? options;
