@@ -172,4 +172,6 @@ public static class ReasonCodes
     public const string ClusterMemberLost = "GW-CLUSTER-MEMBER-LOST";
     /// <summary>A partition's lease (its PostgreSQL advisory lock) failed a check: the shard stops the partition at once, and it starts again where its lease can be taken (log line).</summary>
     public const string PartitionLeaseLost = "GW-PARTITION-LEASE-LOST";
+    /// <summary>This node's cluster is not the one holding the leases (two clusters on one database): the node leaves, so that its supervisor starts it again and it joins through its seeds (log line).</summary>
+    public const string ClusterIsland = "GW-CLUSTER-ISLAND";
 }

@@ -22,15 +22,25 @@ namespace ActorGateway.Actors.Cluster;
 /// <item>Lost: the holder checks its session every <c>heartbeat-interval</c>; when a check fails or takes longer than
 /// <c>heartbeat-timeout</c> / 2, the lease is lost, the callback runs (the shard stops its partition at once) and the session
 /// is closed. This happens well before the server's keep-alive would hand the lock to another node.</item>
+/// <item>Island: a lease held, for longer than <c>island-timeout</c>, by a node that is not a member of this node's cluster
+/// means that there are two clusters on one database (a first seed that restarted while no other seed answered formed a
+/// cluster of its own). The side without the leases can do nothing, so it leaves (<c>GW-CLUSTER-ISLAND</c>): its process
+/// ends, its supervisor starts it again, and it joins the cluster through its seeds.</item>
 /// </list>
 /// Settings (the lease's config block, <c>actor-gateway.cluster.lease</c> in hocon/cluster.conf): <c>lease-class</c>,
-/// <c>heartbeat-interval</c>, <c>heartbeat-timeout</c>, <c>lease-operation-timeout</c>, <c>server-keepalive</c>, and
-/// <c>connection-string</c> (empty: <c>actor-gateway.postgres.connection-string</c>).
+/// <c>heartbeat-interval</c>, <c>heartbeat-timeout</c>, <c>lease-operation-timeout</c>, <c>server-keepalive</c>,
+/// <c>island-timeout</c>, and <c>connection-string</c> (empty: <c>actor-gateway.postgres.connection-string</c>).
 /// </summary>
 public sealed class PostgresAdvisoryLease : Lease
 {
     /// <summary>Keys of this product's advisory locks are FNV-1a of this prefix plus the lease name.</summary>
     private const string KeyNamespace = "actor-gateway-lease:";
+
+    /// <summary>The application_name of a lease's session: this prefix and the holder's cluster address (HOST:PORT).</summary>
+    public const string SessionNamePrefix = "actor-gateway lease ";
+
+    /// <summary>The systems that found themselves on an island and started to leave (one line, one shutdown each).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ExtendedActorSystem, object> LeavingIsland = new();
 
     private readonly ILoggingAdapter _log;
     private readonly string _connectionString;
@@ -39,6 +49,9 @@ public sealed class PostgresAdvisoryLease : Lease
     private readonly TimeSpan _checkTimeout;
     private readonly TimeSpan _keepAlive;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ExtendedActorSystem _system;
+    private readonly TimeSpan _islandTimeout;
+    private (string Holder, DateTime Since)? _foreignHolder;
 
     private NpgsqlConnection? _session;
     private Timer? _heartbeat;
@@ -59,13 +72,15 @@ public sealed class PostgresAdvisoryLease : Lease
         _heartbeatInterval = settings.TimeoutSettings.HeartbeatInterval;
         _checkTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, settings.TimeoutSettings.HeartbeatTimeout.Ticks / 2));
         _keepAlive = config.GetTimeSpan("server-keepalive", TimeSpan.FromSeconds(5));
+        _islandTimeout = config.GetTimeSpan("island-timeout", TimeSpan.FromSeconds(30));
+        _system = system;
         _connectionString = new NpgsqlConnectionStringBuilder(connectionString)
         {
             // The session is the lock: a pooled connection would outlive Close() and keep it.
             Pooling = false,
             Timeout = Math.Max(1, (int)Math.Ceiling(settings.TimeoutSettings.OperationTimeout.TotalSeconds)),
             CommandTimeout = Math.Max(1, (int)Math.Ceiling(_checkTimeout.TotalSeconds)),
-            ApplicationName = "actor-gateway lease " + settings.OwnerName,
+            ApplicationName = SessionNamePrefix + settings.OwnerName,
         }.ConnectionString;
         _key = KeyFor(settings.LeaseName);
     }
@@ -111,6 +126,7 @@ public sealed class PostgresAdvisoryLease : Lease
                 var acquired = (bool)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
                 if (!acquired)
                 {
+                    await CheckIslandAsync(session).ConfigureAwait(false);
                     await session.DisposeAsync().ConfigureAwait(false);
                     return false;
                 }
@@ -120,6 +136,7 @@ public sealed class PostgresAdvisoryLease : Lease
                 await session.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
+            _foreignHolder = null;
             _session = session;
             _lostCallback = leaseLostCallback;
             _held = true;
@@ -162,6 +179,64 @@ public sealed class PostgresAdvisoryLease : Lease
     }
 
     public override bool CheckLease() => _held;
+
+    /// <summary>
+    /// After a refused acquire: who holds the lock? A holder that is not a member of this node's cluster for longer than
+    /// island-timeout means two clusters share the database, and this side (without the lease) leaves.
+    /// </summary>
+    private async Task CheckIslandAsync(NpgsqlConnection session)
+    {
+        if (_islandTimeout <= TimeSpan.Zero || _system.Provider is not Akka.Cluster.ClusterActorRefProvider) return;
+        string? holder;
+        await using (var command = session.CreateCommand())
+        {
+            // A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits), objsubid 1.
+            command.CommandText = """
+                SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid::bigint = @hi AND l.objid::bigint = @lo
+                LIMIT 1
+                """;
+            command.Parameters.AddWithValue("hi", (long)((ulong)_key >> 32));
+            command.Parameters.AddWithValue("lo", (long)((ulong)_key & 0xFFFFFFFF));
+            holder = await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
+        }
+        // Not ours, or cut short (application_name holds 63 bytes): nothing to conclude.
+        if (holder is null || !holder.StartsWith(SessionNamePrefix, StringComparison.Ordinal) || holder.Length >= 63)
+        {
+            _foreignHolder = null;
+            return;
+        }
+        var address = holder[SessionNamePrefix.Length..];
+        var cluster = Akka.Cluster.Cluster.Get(_system);
+        if (cluster.State.Members.Any(m => m.Address.HostPort() == address) || cluster.SelfAddress.HostPort() == address)
+        {
+            _foreignHolder = null;
+            return;
+        }
+        var now = DateTime.UtcNow;
+        if (_foreignHolder is not { } seen || seen.Holder != address) _foreignHolder = seen = (address, now);
+        if (now - seen.Since < _islandTimeout || !LeavingIsland.TryAdd(_system, new object())) return;
+        _log.Error("{0} lease {1} has been held for {2:0} s by {3}, which is not a member of this node's cluster: two clusters share " +
+                   "this database (a first seed that started while no other seed answered formed its own). This node cannot run " +
+                   "partitions or singletons here, so it leaves; started again by its supervisor, it joins through its seeds",
+            Domain.ReasonCodes.ClusterIsland, Settings.LeaseName, (now - seen.Since).TotalSeconds, address);
+        _ = CoordinatedShutdown.Get(_system).Run(IslandReason.Instance);
+    }
+
+    /// <summary>Why a node on an island shut itself down.</summary>
+    public sealed class IslandReason : CoordinatedShutdown.Reason
+    {
+        public static readonly IslandReason Instance = new();
+
+        private IslandReason()
+        {
+        }
+
+        /// <summary>Used when Akka exits the process itself (<c>coordinated-shutdown.exit-clr</c>): not 0, it did not stop on request.</summary>
+        public override int ExitCode => 11;
+
+        public override string ToString() => Domain.ReasonCodes.ClusterIsland;
+    }
 
     private async Task CheckSessionAsync()
     {

@@ -87,6 +87,52 @@ public sealed class PostgresAdvisoryLeaseSpecs : IDisposable
         await Eventually.AssertAsync(async () => Assert.True(await waiting.Acquire()), TimeSpan.FromSeconds(10));
     }
 
+    [SkippableFact]
+    public async Task Should_leave_when_its_leases_are_held_by_a_node_of_another_cluster_on_the_same_database()
+    {
+        var db = PostgresServer.CreateDatabase();
+        _cleanup.Add(db);
+        // Two one-node clusters (each its own seed) on one database: the islands a first seed makes when it restarts alone.
+        ActorSystem Island()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            var config = ConfigurationFactory.ParseString($"""
+                    actor-gateway.postgres.connection-string = {GatewayConfig.Quote(db.ConnectionString)}
+                    actor-gateway.cluster.lease.island-timeout = 2s
+                    akka.loglevel = INFO
+                    """)
+                .WithFallback(GatewayConfig.ClusterLayer(new ClusterChoice("127.0.0.1", port, [$"127.0.0.1:{port}"]), StorageKind.Postgres))
+                .WithFallback(LeaseProvider.DefaultConfig());
+            var system = ActorSystem.Create(GatewayConfig.SystemName, config);
+            _systems.Add(system);
+            return system;
+        }
+        var cluster = Island();
+        var island = Island();
+        await Task.WhenAll(
+            ClusterMembership.WaitUpAsync(cluster, [Akka.Cluster.Cluster.Get(cluster).SelfAddress.HostPort()], TimeSpan.FromSeconds(30)),
+            ClusterMembership.WaitUpAsync(island, [Akka.Cluster.Cluster.Get(island).SelfAddress.HostPort()], TimeSpan.FromSeconds(30)));
+        const string name = "actor-gateway-shard-gateway-partition-p07";
+        var held = LeaseOf(cluster, name, Akka.Cluster.Cluster.Get(cluster).SelfAddress.HostPort());
+        var wanted = LeaseOf(island, name, Akka.Cluster.Cluster.Get(island).SelfAddress.HostPort());
+        Assert.True(await held.Acquire());
+
+        // The island's shard keeps trying, as a shard does every lease-retry-interval; after island-timeout it gives up its cluster.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!island.WhenTerminated.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            Assert.False(await wanted.Acquire());
+            await Task.Delay(300);
+        }
+
+        Assert.True(island.WhenTerminated.IsCompleted, "the node whose leases another cluster holds did not leave");
+        Assert.False(cluster.WhenTerminated.IsCompleted, "the cluster that holds the leases must go on");
+        Assert.True(held.CheckLease());
+    }
+
     public void Dispose()
     {
         foreach (var system in _systems) system.Terminate().Wait(TimeSpan.FromSeconds(10));

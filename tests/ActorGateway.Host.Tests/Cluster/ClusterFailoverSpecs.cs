@@ -66,7 +66,9 @@ public sealed partial class ClusterFailoverSpecs(ITestOutputHelper output) : IDi
             akka.cluster.split-brain-resolver.stable-after = 3s
             """);
         for (var n = 1; n <= 3; n++) _nodes.Add(new Node(n, _tmp.Sub($"node{n}"), FreePort(), FreePort(), FreePort()));
-        var seeds = $"127.0.0.1:{_nodes[0].ClusterPort},127.0.0.1:{_nodes[1].ClusterPort}";
+        // Every node a seed (as docs/cluster.md says): a restarted first seed that finds no other seed answering forms a
+        // cluster of its own, so the more seeds it can ask, the less likely that is.
+        var seeds = string.Join(",", _nodes.Select(n => $"127.0.0.1:{n.ClusterPort}"));
         foreach (var node in _nodes)
         {
             node.Arguments =
