@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using Akka.Configuration;
 using ActorGateway.Actors;
@@ -137,7 +138,28 @@ public static class GatewayCli
             await errors.WriteLineAsync($"error {ReasonCodes.CliBadArgument}: {parsed.Errors[0].Message} (see 'gateway --help')");
             return ExitCodes.BadArgument;
         }
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false });
+        // Ctrl+C and SIGTERM cancel the command's token, and the command stops in its own time: `run` stops gracefully
+        // (hand-offs, a clean-stop record; HostOptions.ShutdownTimeout bounds it). System.CommandLine's own handler is off
+        // (ProcessTerminationTimeout = null): it ends the process 2 s after the signal, and when the signal comes as the
+        // command returns it cancels a disposed token, which aborts the process (exit 134).
+        using var shutdown = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            try
+            {
+                shutdown.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The command has returned already.
+            }
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        return await parsed.InvokeAsync(
+            new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+            shutdown.Token);
     }
 
     private static async Task<int> Guard(TextWriter errors, Func<Task<int>> command)
