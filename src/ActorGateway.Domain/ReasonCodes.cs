@@ -174,4 +174,6 @@ public static class ReasonCodes
     public const string PartitionLeaseLost = "GW-PARTITION-LEASE-LOST";
     /// <summary>This node's cluster is not the one holding the leases (two clusters on one database): the node leaves, so that its supervisor starts it again and it joins through its seeds (log line).</summary>
     public const string ClusterIsland = "GW-CLUSTER-ISLAND";
+    /// <summary>This node was downed (the split brain resolver or an operator) and its process ends with exit 11, for its supervisor to start it again (log line).</summary>
+    public const string ClusterDowned = "GW-CLUSTER-DOWNED";
 }

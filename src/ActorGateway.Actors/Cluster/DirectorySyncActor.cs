@@ -37,6 +37,7 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _retry;
     private readonly List<(long SequenceNr, IActorRef ReplyTo)> _waiting = [];
     private long _applied;
+    private ActorMaterializer? _materializer;
 
     public DirectorySyncActor(Akka.Configuration.Config config, string dataDir, TimeSpan retry)
     {
@@ -53,6 +54,7 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
                 stream.Tell(StreamAck.Instance);
                 return;
             }
+            Timers.Cancel("retry");
             if (!await TryApplyAsync(envelope))
             {
                 // Not acknowledged: the stream waits, and this edit is tried again (later ones stay behind it).
@@ -63,11 +65,13 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
         });
         ReceiveAsync<RetryApply>(async retry =>
         {
-            if (await TryApplyAsync(retry.Envelope)) retry.Stream.Tell(StreamAck.Instance);
+            // Already applied (the stream was started again and brought it once more): never write an older edit back.
+            if (retry.Envelope.SequenceNr <= _applied || await TryApplyAsync(retry.Envelope)) retry.Stream.Tell(StreamAck.Instance);
             else Timers.StartSingleTimer("retry", retry, _retry);
         });
         Receive<StreamEnded>(ended =>
         {
+            Timers.Cancel("retry"); // the new stream brings the edit it was waiting on again
             _log.Warning("{Code} the directory record's stream ended ({Why}); following it again in {Retry}",
                 ReasonCodes.DirectoryWriteFailed, ended.Cause?.Message ?? "completed", _retry);
             Timers.StartSingleTimer("restart", RestartStream.Instance, _retry);
@@ -104,6 +108,7 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _applied = ReadState();
+        _materializer = Context.Materializer(); // one for every stream this actor starts (each restart would leak another)
         StartStream();
     }
 
@@ -113,7 +118,7 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
         {
             return File.Exists(StateFile) && long.TryParse(File.ReadAllText(StateFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : 0;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _log.Warning("{Code} {File} could not be read ({Error}); the directory edits are applied again from the first", ReasonCodes.DirectoryWriteFailed, StateFile, ex.Message);
             return 0;
@@ -125,7 +130,7 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
         var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         journal.EventsByPersistenceId(DirectoryAuditActor.Name, _applied + 1, long.MaxValue)
             .RunWith(Sink.ActorRefWithAck<EventEnvelope>(Self, StreamInit.Instance, StreamAck.Instance, new StreamEnded(null), ex => new StreamEnded(ex)),
-                Context.Materializer());
+                _materializer!);
     }
 
     /// <summary>Applies one event to this node's file (when it is a directory edit for a route this node has), records its number.</summary>

@@ -39,6 +39,9 @@ public sealed class PostgresAdvisoryLease : Lease
     /// <summary>The application_name of a lease's session: this prefix and the holder's cluster address (HOST:PORT).</summary>
     public const string SessionNamePrefix = "actor-gateway lease ";
 
+    /// <summary>Refusals further apart than this are not one continued sighting of a foreign holder.</summary>
+    private static readonly TimeSpan MaxSightingGap = TimeSpan.FromSeconds(10);
+
     /// <summary>The systems that found themselves on an island and started to leave (one line, one shutdown each).</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ExtendedActorSystem, object> LeavingIsland = new();
 
@@ -51,7 +54,7 @@ public sealed class PostgresAdvisoryLease : Lease
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ExtendedActorSystem _system;
     private readonly TimeSpan _islandTimeout;
-    private (string Holder, DateTime Since)? _foreignHolder;
+    private (string Holder, DateTime Since, DateTime Last)? _foreignHolder;
 
     private NpgsqlConnection? _session;
     private Timer? _heartbeat;
@@ -74,6 +77,9 @@ public sealed class PostgresAdvisoryLease : Lease
         _keepAlive = config.GetTimeSpan("server-keepalive", TimeSpan.FromSeconds(5));
         _islandTimeout = config.GetTimeSpan("island-timeout", TimeSpan.FromSeconds(30));
         _system = system;
+        // A system that stops without releasing (a singleton manager stopped while oldest, a plain Terminate) must not keep
+        // the lock for the rest of the process's life: the next system in the same process could never take it.
+        system.RegisterOnTermination(() => _ = Release());
         _connectionString = new NpgsqlConnectionStringBuilder(connectionString)
         {
             // The session is the lock: a pooled connection would outlive Close() and keep it.
@@ -155,6 +161,7 @@ public sealed class PostgresAdvisoryLease : Lease
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            _foreignHolder = null;
             if (_session is null) return true;
             var session = _session;
             StopHolding();
@@ -191,9 +198,11 @@ public sealed class PostgresAdvisoryLease : Lease
         await using (var command = session.CreateCommand())
         {
             // A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits), objsubid 1.
+            // Advisory locks are per database: another deployment on the same server holds the same keys in its own.
             command.CommandText = """
                 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid::bigint = @hi AND l.objid::bigint = @lo
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 LIMIT 1
                 """;
             command.Parameters.AddWithValue("hi", (long)((ulong)_key >> 32));
@@ -214,7 +223,9 @@ public sealed class PostgresAdvisoryLease : Lease
             return;
         }
         var now = DateTime.UtcNow;
-        if (_foreignHolder is not { } seen || seen.Holder != address) _foreignHolder = seen = (address, now);
+        // Only refusals in a row count (a shard tries every lease-retry-interval): a refusal long after the last one starts over.
+        if (_foreignHolder is not { } seen || seen.Holder != address || now - seen.Last > MaxSightingGap) seen = (address, now, now);
+        _foreignHolder = seen = seen with { Last = now };
         if (now - seen.Since < _islandTimeout || !LeavingIsland.TryAdd(_system, new object())) return;
         _log.Error("{0} lease {1} has been held for {2:0} s by {3}, which is not a member of this node's cluster: two clusters share " +
                    "this database (a first seed that started while no other seed answered formed its own). This node cannot run " +
@@ -232,7 +243,7 @@ public sealed class PostgresAdvisoryLease : Lease
         {
         }
 
-        /// <summary>Used when Akka exits the process itself (<c>coordinated-shutdown.exit-clr</c>): not 0, it did not stop on request.</summary>
+        /// <summary>Not 0: the node did not stop on request (<c>gateway run</c> exits 11 for it).</summary>
         public override int ExitCode => 11;
 
         public override string ToString() => Domain.ReasonCodes.ClusterIsland;
@@ -243,44 +254,54 @@ public sealed class PostgresAdvisoryLease : Lease
         if (!await _gate.WaitAsync(0).ConfigureAwait(false)) return; // an acquire or release is under way
         NpgsqlConnection? lost = null;
         Exception? reason = null;
+        Action<Exception>? callback = null;
         try
         {
             if (_session is null || !_held) return;
-            try
-            {
-                using var timeout = new CancellationTokenSource(_checkTimeout);
-                await using var command = _session.CreateCommand();
-                command.CommandText = "SELECT 1";
-                await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex)
-            {
-                reason = new LeaseException($"lease {Settings.LeaseName}: its PostgreSQL session failed a check ({ex.Message}); it is lost", ex);
-                lost = _session;
-                StopHolding();
-            }
+            // The verdict is on this timer, not the driver's: a cancel over a dead network can take as long again, and the
+            // holder must know it has lost the lease before the server's keep-alive hands the lock to another node.
+            var check = PingAsync(_session);
+            var finished = await Task.WhenAny(check, Task.Delay(_checkTimeout)).ConfigureAwait(false);
+            if (finished == check && check.Exception is null) return;
+            var why = finished == check ? check.Exception!.GetBaseException().Message : $"no answer within {_checkTimeout.TotalSeconds:0.#} s";
+            reason = new LeaseException($"lease {Settings.LeaseName}: its PostgreSQL session failed a check ({why}); it is lost", check.Exception?.GetBaseException());
+            lost = _session;
+            callback = _lostCallback;
+            StopHolding();
+            _ = check.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed, whenever it ends
         }
         finally
         {
             _gate.Release();
         }
         _log.Warning("{0} {1}", Domain.ReasonCodes.PartitionLeaseLost, reason!.Message);
-        try
+        callback?.Invoke(reason);
+        // Closing a broken session may itself wait on the network: in the background, after the shard has been told.
+        _ = Task.Run(async () =>
         {
-            await lost.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException)
-        {
-            // The session is already broken.
-        }
-        _lostCallback?.Invoke(reason);
+            try
+            {
+                await lost.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            {
+                // The session is already broken.
+            }
+        });
+    }
+
+    private static async Task PingAsync(NpgsqlConnection session)
+    {
+        await using var command = session.CreateCommand();
+        command.CommandText = "SELECT 1";
+        await command.ExecuteScalarAsync().ConfigureAwait(false);
     }
 
     private void StopHolding()
     {
         _held = false;
         _session = null;
+        _lostCallback = null;
         _heartbeat?.Dispose();
         _heartbeat = null;
     }

@@ -20,6 +20,8 @@ public static class ExitCodes
     public const int StorageRefused = 9;
     /// <summary>The node did not become a cluster member through its seed nodes in time (GW-CLUSTER-JOIN-FAILED).</summary>
     public const int ClusterJoinFailed = 10;
+    /// <summary>The node stopped itself as a cluster member: downed (GW-CLUSTER-DOWNED) or leaving an island (GW-CLUSTER-ISLAND). Start it again.</summary>
+    public const int ClusterStopped = 11;
 }
 
 /// <summary>An error the CLI reports as one line, <c>error CODE: message</c>, with an exit code. Never a stack trace.</summary>

@@ -217,7 +217,19 @@ public static class GatewayCli
             await ActorGateway.Actors.Cluster.ClusterMembership.WaitUpAsync(host.System(), cluster.Seeds, ClusterSettings.From(effective).JoinTimeout, ct);
         }
         await host.WaitForShutdownAsync(ct);
-        return ExitCodes.Ok;
+        // A stop the node decided on (downed by the split brain resolver, or leaving an island) is not a clean exit: its
+        // supervisor must start it again, also under systemd's Restart=on-failure.
+        switch (Akka.Actor.CoordinatedShutdown.Get(host.System()).ShutdownReason)
+        {
+            case ActorGateway.Actors.Cluster.PostgresAdvisoryLease.IslandReason:
+                await errors.WriteLineAsync($"error {ReasonCodes.ClusterIsland}: this node was in a second cluster on the same database and left it; start it again to join the cluster through its seeds");
+                return ExitCodes.ClusterStopped;
+            case Akka.Actor.CoordinatedShutdown.ClusterDowningReason:
+                await errors.WriteLineAsync($"error {ReasonCodes.ClusterDowned}: this node was downed (the split brain resolver, or an operator) and stopped; start it again to join as a new member");
+                return ExitCodes.ClusterStopped;
+            default:
+                return ExitCodes.Ok;
+        }
     }
 
     private static async Task<int> ProcessAsync(string[] files, string dataDir, bool json, TimeSpan timeout, string? configFile, bool newJournal, TextWriter output, TextWriter errors, CancellationToken ct)
