@@ -38,6 +38,8 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     private readonly List<(long SequenceNr, IActorRef ReplyTo)> _waiting = [];
     private long _applied;
     private ActorMaterializer? _materializer;
+    /// <summary>The record is being followed (the last applied edit is known to be in the journal): waits may be answered.</summary>
+    private bool _following;
 
     public DirectorySyncActor(Akka.Configuration.Config config, string dataDir, TimeSpan retry)
     {
@@ -77,9 +79,19 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer("restart", RestartStream.Instance, _retry);
         });
         Receive<RestartStream>(_ => StartStream());
+        Receive<BaseChecked>(check =>
+        {
+            if (!check.Found)
+            {
+                _log.Warning("{Code} {File} says directory edit {Seq} was applied here, but the journal's directory record does not hold it " +
+                             "(a new database?): applying the record again from its first edit", ReasonCodes.DirectoryWriteFailed, StateFile, _applied);
+                _applied = 0;
+            }
+            StartStream();
+        });
         Receive<WaitApplied>(wait =>
         {
-            if (_applied >= wait.SequenceNr) Sender.Tell(new Applied(_applied));
+            if (_following && _applied >= wait.SequenceNr) Sender.Tell(new Applied(_applied));
             else _waiting.Add((wait.SequenceNr, Sender));
         });
         Receive<RouteReloaderActor.Reloaded>(r =>
@@ -109,8 +121,19 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     {
         _applied = ReadState();
         _materializer = Context.Materializer(); // one for every stream this actor starts (each restart would leak another)
-        StartStream();
+        if (_applied == 0)
+        {
+            StartStream();
+            return;
+        }
+        // The journal must still hold the last edit this node applied: a data directory kept across a new database would
+        // otherwise wait for sequence numbers the new record reaches only much later, and skip every edit until then.
+        Journal().CurrentEventsByPersistenceId(DirectoryAuditActor.Name, _applied, _applied)
+            .RunWith(Sink.FirstOrDefault<EventEnvelope>(), _materializer)
+            .PipeTo(Self, success: e => new BaseChecked(e is not null), failure: ex => new StreamEnded(ex));
     }
+
+    private SqlReadJournal Journal() => PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
 
     private long ReadState()
     {
@@ -127,8 +150,8 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
 
     private void StartStream()
     {
-        var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        journal.EventsByPersistenceId(DirectoryAuditActor.Name, _applied + 1, long.MaxValue)
+        _following = true;
+        Journal().EventsByPersistenceId(DirectoryAuditActor.Name, _applied + 1, long.MaxValue)
             .RunWith(Sink.ActorRefWithAck<EventEnvelope>(Self, StreamInit.Instance, StreamAck.Instance, new StreamEnded(null), ex => new StreamEnded(ex)),
                 _materializer!);
     }
@@ -197,4 +220,6 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     }
 
     private sealed record RetryApply(EventEnvelope Envelope, IActorRef Stream);
+
+    private sealed record BaseChecked(bool Found);
 }

@@ -74,6 +74,22 @@ public sealed class DirectorySyncActorSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Should_start_over_when_its_record_of_applied_edits_is_ahead_of_the_journal()
+    {
+        // A data directory kept across a new, empty database: it says edit 5 was applied; the journal has none yet.
+        await File.WriteAllTextAsync(Path.Combine(_dir.Path, DirectorySyncActor.StateFileName), "5\n");
+        StartSync();
+
+        var seq = await RecordAsync(Edit("ghost@contoso.com", "GHOST", "VMNODE1"));
+
+        Assert.Equal(1, seq);
+        await DirectorySyncActor.WaitAppliedAsync(_system, seq, TimeSpan.FromSeconds(15));
+        await Eventually.AssertAsync(async () => Assert.Contains("ghost@contoso.com,GHOST,VMNODE1", await File.ReadAllTextAsync(DirectoryFile)),
+            TimeSpan.FromSeconds(15));
+        Assert.Equal("1", (await File.ReadAllTextAsync(Path.Combine(_dir.Path, DirectorySyncActor.StateFileName))).Trim());
+    }
+
+    [Fact]
     public async Task Should_answer_a_wait_for_an_edit_only_once_it_is_applied()
     {
         StartSync();
