@@ -121,18 +121,19 @@ public static class DirectoryEdits
                     }
                 }
             }
-            else foreach (var file in toWrite.GroupBy(c => c.File))
+            else
             {
-                try
+                foreach (var file in toWrite.GroupBy(c => c.File))
                 {
-                    var text = File.Exists(file.Key) ? await File.ReadAllTextAsync(file.Key, ct) : "";
-                    text = file.Aggregate(text, (t, c) => AddressDirectory.Upsert(t, c.New));
-                    await DurableFile.WriteAsync(file.Key, Encoding.UTF8.GetBytes(text), ct);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    return Problems.Of(StatusCodes.Status500InternalServerError, ReasonCodes.DirectoryWriteFailed, "Directory not written",
-                        $"{file.Key} was not rewritten and keeps its old content: {ex.Message} (the journal records the attempted change as directory event {recorded.SequenceNr})");
+                    try
+                    {
+                        await DirectoryFiles.UpsertAsync(file.Key, file.Select(c => c.New), ct);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        return Problems.Of(StatusCodes.Status500InternalServerError, ReasonCodes.DirectoryWriteFailed, "Directory not written",
+                            $"{file.Key} was not rewritten and keeps its old content: {ex.Message} (the journal records the attempted change as directory event {recorded.SequenceNr})");
+                    }
                 }
             }
             var reloaded = await RouteReloaderActor.ReloadNowAsync(ctx.System, ctx.Options.CheckTimeout, ct);

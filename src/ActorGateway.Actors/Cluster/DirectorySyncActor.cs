@@ -151,6 +151,7 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     private void StartStream()
     {
         _following = true;
+        AnswerWaiters(); // those that asked while the last applied edit was being checked
         Journal().EventsByPersistenceId(DirectoryAuditActor.Name, _applied + 1, long.MaxValue)
             .RunWith(Sink.ActorRefWithAck<EventEnvelope>(Self, StreamInit.Instance, StreamAck.Instance, new StreamEnded(null), ex => new StreamEnded(ex)),
                 _materializer!);
@@ -175,12 +176,17 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
             return false;
         }
         _applied = envelope.SequenceNr;
+        AnswerWaiters();
+        return true;
+    }
+
+    private void AnswerWaiters()
+    {
         foreach (var waiter in _waiting.Where(w => w.SequenceNr <= _applied).ToList())
         {
             waiter.ReplyTo.Tell(new Applied(_applied));
             _waiting.Remove(waiter);
         }
-        return true;
     }
 
     /// <returns>Whether the file changed.</returns>
@@ -193,10 +199,7 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
                 ReasonCodes.DirectoryNotEditable, edit.Address, edit.Route);
             return false;
         }
-        var text = File.Exists(file) ? await File.ReadAllTextAsync(file) : "";
-        var updated = AddressDirectory.Upsert(text, edit.New);
-        if (updated == text) return false;
-        await DurableFile.WriteAsync(file, Encoding.UTF8.GetBytes(updated));
+        if (!await DirectoryFiles.UpsertAsync(file, [edit.New])) return false;
         _log.Info("{Code} directory entry {Address} -> {UserId}@{Node} (set by {By} on a node of the cluster) written to {File}",
             ReasonCodes.DirectoryEntrySet, edit.New.SourceAddress, edit.New.UserId, edit.New.Node, edit.By, file);
         return true;
