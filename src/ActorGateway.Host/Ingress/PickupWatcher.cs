@@ -193,7 +193,11 @@ public sealed class PickupWatcher(GatewayNodeHolder holder, ILogger<PickupWatche
     {
         var target = UniquePath(settings.BadmailDir, BadmailName(name));
         File.Move(path, target);
-        await File.WriteAllTextAsync(target + ".reason", $"{code}: {reason}\n", ct);
+        // Written beside, then renamed in: whoever reads badmail/ (an operator, a script) never sees a reason half-written.
+        // The temporary name is short, as the target's may be as long as a name can be.
+        var temp = Path.Combine(settings.BadmailDir, $".reason-{Guid.NewGuid():N}.tmp");
+        await File.WriteAllTextAsync(temp, $"{code}: {reason}\n", ct);
+        File.Move(temp, target + ".reason");
         logger.LogWarning("{Code} {File} moved to badmail: {Reason} ({ReasonCode})", ReasonCodes.BadMail, LogText.Escape(name), reason, code);
     }
 
