@@ -79,6 +79,13 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer("restart", RestartStream.Instance, _retry);
         });
         Receive<RestartStream>(_ => StartStream());
+        Receive<Begin>(_ => CheckBase());
+        Receive<BaseUnknown>(unknown =>
+        {
+            _log.Warning("{Code} could not check the directory record ({Error}); trying again in {Retry}",
+                ReasonCodes.DirectoryWriteFailed, unknown.Cause.GetBaseException().Message, _retry);
+            Timers.StartSingleTimer("begin", Begin.Instance, _retry);
+        });
         Receive<BaseChecked>(check =>
         {
             if (!check.Found)
@@ -121,19 +128,46 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     {
         _applied = ReadState();
         _materializer = Context.Materializer(); // one for every stream this actor starts (each restart would leak another)
+        // Not here: creating the read journal waits for the write journal (up to 5 s, and longer on a loaded node), and a
+        // failure in PreStart would stop this actor for good.
+        Self.Tell(Begin.Instance);
+    }
+
+    /// <summary>
+    /// The journal must still hold the last edit this node applied: a data directory kept across a new database would
+    /// otherwise wait for sequence numbers the new record reaches only much later, and skip every edit until then.
+    /// </summary>
+    private void CheckBase()
+    {
         if (_applied == 0)
         {
             StartStream();
             return;
         }
-        // The journal must still hold the last edit this node applied: a data directory kept across a new database would
-        // otherwise wait for sequence numbers the new record reaches only much later, and skip every edit until then.
-        Journal().CurrentEventsByPersistenceId(DirectoryAuditActor.Name, _applied, _applied)
-            .RunWith(Sink.FirstOrDefault<EventEnvelope>(), _materializer)
-            .PipeTo(Self, success: e => new BaseChecked(e is not null), failure: ex => new StreamEnded(ex));
+        if (!TryJournal(out var journal)) return;
+        journal.CurrentEventsByPersistenceId(DirectoryAuditActor.Name, _applied, _applied)
+            .RunWith(Sink.FirstOrDefault<EventEnvelope>(), _materializer!)
+            .PipeTo(Self, success: e => new BaseChecked(e is not null), failure: ex => new BaseUnknown(ex));
     }
 
-    private SqlReadJournal Journal() => PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+    /// <summary>The read journal, or false with a retry scheduled (it cannot be created while the journal does not answer).</summary>
+    private bool TryJournal(out SqlReadJournal journal)
+    {
+        try
+        {
+            journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            _log.Warning("{Code} the journal's query side is not available ({Error}); following the directory record again in {Retry}",
+                ReasonCodes.DirectoryWriteFailed, ex.GetBaseException().Message, _retry);
+            Timers.StartSingleTimer("begin", Begin.Instance, _retry);
+            journal = null!;
+            return false;
+        }
+    }
+
 
     private long ReadState()
     {
@@ -150,9 +184,10 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
 
     private void StartStream()
     {
+        if (!TryJournal(out var journal)) return;
         _following = true;
         AnswerWaiters(); // those that asked while the last applied edit was being checked
-        Journal().EventsByPersistenceId(DirectoryAuditActor.Name, _applied + 1, long.MaxValue)
+        journal.EventsByPersistenceId(DirectoryAuditActor.Name, _applied + 1, long.MaxValue)
             .RunWith(Sink.ActorRefWithAck<EventEnvelope>(Self, StreamInit.Instance, StreamAck.Instance, new StreamEnded(null), ex => new StreamEnded(ex)),
                 _materializer!);
     }
@@ -225,4 +260,11 @@ public sealed class DirectorySyncActor : ReceiveActor, IWithTimers
     private sealed record RetryApply(EventEnvelope Envelope, IActorRef Stream);
 
     private sealed record BaseChecked(bool Found);
+
+    private sealed record BaseUnknown(Exception Cause);
+
+    private sealed record Begin
+    {
+        public static readonly Begin Instance = new();
+    }
 }
